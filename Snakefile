@@ -1,0 +1,21 @@
+"""solarev: PV + battery + EV chargers, from site data to the comparison of RL agents with the LP optimum."""
+
+from pathlib import Path
+
+
+# A --configfile given on the command line replaces the default site instead of being merged into it,
+# so a site with other vehicle classes does not inherit the Iquitos ones.
+if not workflow.overwrite_configfiles:
+
+    configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/site.smk"
+
+
+rule all:
+    input:
+        "resources/bess.json",
+        "results/figures/site.png",
+    default_target: True

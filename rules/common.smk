@@ -1,0 +1,25 @@
+"""Config validation, path helpers and wildcard constraints shared by every rule file."""
+
+import sys
+from pathlib import Path
+
+from solarev.config import ConfigError, validate_config
+
+REPO = Path(workflow.basedir)
+CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
+
+try:
+    validate_config(config, CONFIG_SCHEMA)
+except ConfigError as error:
+    sys.exit(f"solarev: invalid configuration: {error}")
+
+
+wildcard_constraints:
+    algo="|".join(config["training"]["algorithms"]),
+    seed=r"\d+",
+    controller="uncontrolled|rule_based|optimum",
+
+
+def code(*modules):
+    """Source files of solarev modules a rule runs, as inputs so that code edits rerun the rule."""
+    return [str(REPO / "src" / "solarev" / f"{module}.py") for module in modules]
