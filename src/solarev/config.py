@@ -1,0 +1,123 @@
+"""Configuration validation: one clear line naming the offending key, before any job runs."""
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration value that the workflow cannot run with."""
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def key_name(path: Iterable[Any]) -> str:
+    """Dotted key for a JSON path, with list positions in brackets: training.seeds[2]."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "<top level>"
+
+
+def describe_schema_error(error: jsonschema.ValidationError) -> str:
+    key = key_name(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "additionalProperties":
+        allowed = ", ".join(sorted(schema.get("properties", {})))
+        unknown = sorted(set(error.instance) - set(schema.get("properties", {})))
+        return f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {allowed})"
+    if error.validator == "required":
+        return f"{key}: {error.message.replace('is a required property', 'is missing')}"
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{key}: {error.instance!r} is not allowed (allowed: {allowed})"
+    if error.validator == "oneOf":
+        return f"{key}: {error.instance!r} is not allowed ({schema.get('description', '')})"
+    return f"{key}: {error.message}"
+
+
+def check_schema(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda error: list(map(str, error.absolute_path)))
+    if errors:
+        raise ConfigError(describe_schema_error(errors[0]))
+
+
+def check_hours(config: Mapping[str, Any]) -> None:
+    windows = {
+        "ev": (config["ev"]["opening_hour"], config["ev"]["closing_hour"]),
+        "ev.evening_peak": (
+            config["ev"]["evening_peak"]["start_hour"],
+            config["ev"]["evening_peak"]["end_hour"],
+        ),
+        "mall_load": (config["mall_load"]["opening_hour"], config["mall_load"]["closing_hour"]),
+        "bess": (config["bess"]["deficit_start_hour"], config["bess"]["deficit_end_hour"]),
+    }
+    for section, (start, end) in windows.items():
+        if start >= end:
+            raise ConfigError(f"{section}: the window's start hour {start} must be before its end hour {end}")
+    opening, closing = windows["ev"]
+    peak_start, peak_end = windows["ev.evening_peak"]
+    if peak_start < opening or peak_end > closing:
+        raise ConfigError(
+            f"ev.evening_peak: hours {peak_start}-{peak_end} must lie within "
+            f"opening hours {opening}-{closing}"
+        )
+
+
+def check_weeks(config: Mapping[str, Any]) -> None:
+    episodes = config["episodes"]
+    weeks_available = config["site"]["days"] // 7
+    sets = {name: set(episodes[name]) for name in ("training_weeks", "validation_weeks", "test_weeks")}
+    for name, weeks in sets.items():
+        beyond = sorted(week for week in weeks if week >= weeks_available)
+        if beyond:
+            raise ConfigError(
+                f"episodes.{name}: weeks {beyond} lie beyond the {weeks_available} whole weeks of site.days "
+                f"(allowed: 0-{weeks_available - 1})"
+            )
+    names = list(sets)
+    for position, first in enumerate(names):
+        for second in names[position + 1 :]:
+            shared = sorted(sets[first] & sets[second])
+            if shared:
+                raise ConfigError(
+                    f"episodes.{second}: weeks {shared} are also in episodes.{first}; sets must be disjoint"
+                )
+    if episodes["episode_days"] > 7 * len(sets["training_weeks"]):
+        raise ConfigError("episodes.episode_days: longer than the training weeks together")
+
+
+def check_files(config: Mapping[str, Any]) -> None:
+    weather = config["solar"]["weather"]
+    if weather["source"] == "file" and not weather["file"]:
+        raise ConfigError("solar.weather.file: required when solar.weather.source is 'file'")
+    named_files = {"solar.weather.file": weather["file"], "mall_load.file": config["mall_load"]["file"]}
+    for key, path in named_files.items():
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{key}: file {path!r} does not exist")
+
+
+def check_training(config: Mapping[str, Any]) -> None:
+    training = config["training"]
+    for key in ("checkpoint_every", "eval_every"):
+        if training[key] > training["total_timesteps"]:
+            raise ConfigError(
+                f"training.{key}: {training[key]} exceeds "
+                f"training.total_timesteps ({training['total_timesteps']})"
+            )
+
+
+def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
+    """Raise ConfigError naming the first bad key: schema types and ranges, then cross-key rules."""
+    check_schema(config, load_yaml(schema_path))
+    check_hours(config)
+    check_weeks(config)
+    check_files(config)
+    check_training(config)

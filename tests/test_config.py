@@ -1,0 +1,117 @@
+"""Bad configuration stops the workflow before any job, with one line naming the key."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake_runner import REPO, run_snakemake
+
+from solarev.config import ConfigError, load_yaml, validate_config
+
+SCHEMA = REPO / "config" / "schema.yaml"
+DEFAULT = load_yaml(REPO / "config" / "config.yaml")
+TINY = load_yaml(REPO / "config" / "test.yaml")
+
+
+def set_key(config: dict, dotted: str, value: object) -> dict:
+    changed = copy.deepcopy(config)
+    *parents, last = dotted.split(".")
+    section = changed
+    for parent in parents:
+        section = section[parent]
+    if value is DELETE:
+        del section[last]
+    else:
+        section[last] = value
+    return changed
+
+
+DELETE = object()
+
+# (key to change, wrong value, text the message must contain)
+BAD_INPUTS = [
+    ("site.latitude", "south", "site.latitude"),
+    ("site.latitude", 123.0, "site.latitude"),
+    ("site.time_step_minutes", 20, "site.time_step_minutes"),
+    ("site.days", DELETE, "'days' is missing"),
+    ("site.colour", "blue", "unknown key 'colour'"),
+    ("solar.system.dc_kwp", -5, "solar.system.dc_kwp"),
+    ("solar.system.tilt_deg", 120, "solar.system.tilt_deg"),
+    ("solar.weather.source", "file", "solar.weather.file"),
+    ("solar.weather.file", "no/such/weather.csv", "solar.weather.file"),
+    ("mall_load.file", "missing_load.csv", "mall_load.file"),
+    ("mall_load.daily_kwh", 0, "mall_load.daily_kwh"),
+    ("ev.classes.moto.chargers", 0, "ev.classes.moto.chargers"),
+    ("ev.classes.moto.charger_power_kw", "fast", "ev.classes.moto.charger_power_kw"),
+    ("ev.classes", {}, "ev.classes"),
+    ("ev.evening_peak.share", 1.5, "ev.evening_peak.share"),
+    ("ev.evening_peak.start_hour", 6, "ev.evening_peak"),
+    ("ev.closing_hour", 8, "ev:"),
+    ("bess.depth_of_discharge", 0, "bess.depth_of_discharge"),
+    ("bess.round_trip_efficiency", 1.2, "bess.round_trip_efficiency"),
+    ("bess.design_factor", -1, "bess.design_factor"),
+    ("episodes.test_weeks", [0], "episodes.test_weeks"),
+    ("episodes.validation_weeks", [60], "episodes.validation_weeks"),
+    ("episodes.training_weeks", [], "episodes.training_weeks"),
+    ("training.algorithms", ["dqn"], "training.algorithms[0]"),
+    ("training.seeds", [], "training.seeds"),
+    ("training.seeds", [0, -1], "training.seeds[1]"),
+    ("training.total_timesteps", 1.5, "training.total_timesteps"),
+    ("training.device", "tpu", "training.device"),
+    ("training.gpus_per_job", "many", "training.gpus_per_job"),
+    ("training.preset", "best", "training.preset"),
+    ("training.checkpoint_every", 10**9, "training.checkpoint_every"),
+    ("report.confidence", 1.0, "report.confidence"),
+]
+
+
+def test_shipped_configs_are_valid():
+    validate_config(DEFAULT, SCHEMA)
+    validate_config(TINY, SCHEMA)
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
+def test_bad_value_names_the_key(key, value, expected):
+    with pytest.raises(ConfigError) as raised:
+        validate_config(set_key(DEFAULT, key, value), SCHEMA)
+    message = str(raised.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_every_key_has_a_description():
+    schema = load_yaml(SCHEMA)
+
+    def undocumented(node: dict, path: str) -> list[str]:
+        missing = []
+        for name, child in node.get("properties", {}).items():
+            if "description" not in child:
+                missing.append(f"{path}{name}")
+            missing += undocumented(child, f"{path}{name}.")
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            missing += undocumented(extra, f"{path}<name>.")
+        return missing
+
+    assert not undocumented(schema, "")
+
+
+# A sample through the real command line: the run stops before any job and writes nothing.
+WORKFLOW_CASES = [BAD_INPUTS[i] for i in (1, 4, 8, 11, 16, 20, 23, 25, 28, 30)]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"), WORKFLOW_CASES, ids=[case[0] for case in WORKFLOW_CASES]
+)
+def test_snakemake_stops_before_any_job(tmp_path: Path, key, value, expected):
+    configfile = tmp_path / "bad.yaml"
+    configfile.write_text(yaml.safe_dump(set_key(TINY, key, value)))
+    result = run_snakemake(tmp_path, configfile=configfile)
+    assert result.returncode != 0
+    error_lines = [line for line in result.stderr.splitlines() if "invalid configuration" in line]
+    assert len(error_lines) == 1, result.stderr
+    assert expected in error_lines[0]
+    assert not (tmp_path / "resources").exists()
+    assert not (tmp_path / "results").exists()
+    assert not (tmp_path / "logs").exists()
