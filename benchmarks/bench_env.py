@@ -1,0 +1,140 @@
+"""Speed and yardsticks of the CityLearn site: steps/s of raw CityLearn and of the SB3 wrapper on the same
+site (the wrapper should keep >= 0.9 of raw), LP solve time for one test week and the whole year, and CO2
+per test week for the three reference controllers with the LP-vs-replay gap.
+
+    .venv/bin/python benchmarks/bench_env.py                     # synthetic site at the default scale
+    .venv/bin/python benchmarks/bench_env.py --resources resources --config config/config.yaml
+
+Without --resources it writes a seeded synthetic site shaped like the default (128 sockets, 30-minute
+steps, 364 days) into a temporary folder; its numbers are for speed, not for the study.
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from citylearn.citylearn import CityLearnEnv
+
+from solarev.config import load_yaml
+from solarev.control import CONTROLLERS, evaluate_controller
+from solarev.control.optimum import solve_optimum
+from solarev.env.episodes import Window
+from solarev.env.gym_env import SolarEvEnv, make_env
+from solarev.env.schema import write_citylearn_site
+from solarev.env.site import Site, load_site, site_files
+from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SCALE = SyntheticSite(
+    days=364,
+    time_step_minutes=30,
+    sockets=((2.0, 3.0),) * 112 + ((3.0, 6.0),) * 16,
+    sessions_per_socket_day=8,
+    pv_peak_kw=2200.0,  # about the default's 3.97 GWh a year with the synthetic clouds
+    load_mean_kw=9202.4 / 21.5,  # 9,202 kWh a day with the synthetic opening-hours profile
+    bess_capacity_kwh=1632.0,
+    bess_power_kw=593.0,
+)
+
+
+def raw_episode(env: CityLearnEnv, rng: np.random.Generator) -> int:
+    env.reset()
+    low, high = env.action_space[0].low, env.action_space[0].high
+    steps = 0
+    while not env.terminated:
+        env.step([rng.uniform(low, high)])
+        steps += 1
+    return steps
+
+
+def wrapper_episode(env: SolarEvEnv, rng: np.random.Generator) -> int:
+    env.reset(options={"window": 0})
+    terminated = False
+    while not terminated:
+        _, _, terminated, _, _ = env.step(rng.uniform(-1, 1, env.action_space.shape))
+    return env.window.n_steps
+
+
+def steps_per_second(schema_path: Path, env: SolarEvEnv, episodes: int) -> tuple[float, float]:
+    """Best steps/s of raw CityLearn and of the wrapper on the env's first window, episodes interleaved
+    so that other load on the machine hits both alike."""
+    raw = CityLearnEnv(schema_path, central_agent=True, offline=True, render_mode="none")
+    window = env.windows[0]
+    raw.episode_time_steps = [(window.start, window.end)]
+    rng = np.random.default_rng(0)
+    best = {"raw": 0.0, "wrapper": 0.0}
+    for _ in range(episodes):
+        for name, run in (
+            ("raw", lambda: raw_episode(raw, rng)),
+            ("wrapper", lambda: wrapper_episode(env, rng)),
+        ):
+            started = time.perf_counter()
+            steps = run()
+            best[name] = max(best[name], steps / (time.perf_counter() - started))
+    return best["raw"], best["wrapper"]
+
+
+def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Site, dict]:
+    config = load_yaml(args.config)
+    if args.resources is None:
+        resources = write_synthetic_site(DEFAULT_SCALE, workdir / "resources")
+        config["site"] |= DEFAULT_SCALE.site_config()
+    else:
+        resources = Path(args.resources)
+    return load_site(site_files(resources), config["site"], config["bess"]), config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--resources", help="folder with the site stage's outputs (default: synthetic site)")
+    parser.add_argument("--config", default=REPO / "config" / "config.yaml")
+    parser.add_argument("--episodes", type=int, default=3, help="timed episodes per simulator (best kept)")
+    parser.add_argument("--skip-year", action="store_true", help="skip the whole-year LP")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        site, config = prepare(args, Path(folder))
+        schema_path = write_citylearn_site(site, config["env"]["random_seed"], Path(folder) / "citylearn")
+        print(
+            f"site: {site.n_steps} steps, {site.n_sockets} sockets, {len(site.sessions)} sessions, ", end=""
+        )
+        print(f"schema written in {time.perf_counter() - started:.1f} s")
+
+        env = make_env(site, schema_path, config["episodes"], config["env"], "test")
+        raw, wrapped = steps_per_second(schema_path, env, args.episodes)
+        print(
+            f"steps/s on test week {env.windows[0].label}: raw CityLearn {raw:.1f}, wrapper {wrapped:.1f}, ",
+            end="",
+        )
+        print(f"ratio {wrapped / raw:.3f}")
+
+        weight = config["env"]["unmet_energy_weight_kg_per_kwh"]
+        time_limit = config["control"]["optimum"]["time_limit_s"]
+        week = solve_optimum(site, env.windows[0], weight, time_limit)
+        print(f"LP one week: {week.solve_seconds:.2f} s (HiGHS)")
+        if not args.skip_year:
+            year = solve_optimum(site, Window(0, site.n_steps, -1), weight, time_limit_s=3600)
+            print(f"LP whole year: {year.solve_seconds:.1f} s (HiGHS), {year.co2_kg:.0f} kg CO2")
+
+        co2 = {}
+        for name in CONTROLLERS:
+            evaluation, dispatches = evaluate_controller(name, env, config["control"])
+            co2[name] = evaluation.kpis["co2_kg"]
+            for dispatch in dispatches:
+                replayed = co2[name][dispatch.window.label]
+                gap = (replayed - dispatch.co2_kg) / dispatch.co2_kg
+                label = dispatch.window.label
+                print(f"week {label}: LP {dispatch.co2_kg:.2f} kg, replay {replayed:.2f} kg, gap {gap:+.2e}")
+        print("kg CO2 per test week:")
+        for label in co2["uncontrolled"].index:
+            row = ", ".join(f"{name} {co2[name][label]:.1f}" for name in CONTROLLERS)
+            saving = 1 - co2["optimum"][label] / co2["uncontrolled"][label]
+            print(f"  week {label}: {row}; optimum saves {saving:.2%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Run any policy through CityLearn on an env's evaluation windows and score it.
+
+A policy maps the wrapper's observation to its action (e.g. `lambda obs: model.predict(obs, True)[0]` for an
+SB3 model); controllers that need the physical state read `env.state` (see solarev.control).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from solarev.env.gym_env import SolarEvEnv
+from solarev.evaluate.kpis import episode_dataset, kpis_by_episode
+
+Policy = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    kpis: pd.DataFrame  # one row per episode (window label)
+    timeseries: xr.Dataset  # dimension time over all episodes, coordinate `episode`
+
+
+def run_episode(env: SolarEvEnv, policy: Policy, window: int) -> xr.Dataset:
+    observation, _ = env.reset(options={"window": window})
+    terminated = False
+    while not terminated:
+        observation, _, terminated, _, _ = env.step(policy(observation))
+    return episode_dataset(env.episode_record(), env.site.bess.capacity_kwh, env.site.step_hours)
+
+
+def evaluate_policy(env: SolarEvEnv, policy: Policy) -> Evaluation:
+    """Every window of `env` once, in order."""
+    timeseries = xr.concat(
+        [run_episode(env, policy, window) for window in range(len(env.windows))], dim="time"
+    )
+    return Evaluation(kpis=kpis_by_episode(timeseries), timeseries=timeseries)

@@ -1,0 +1,301 @@
+"""Gymnasium environment for SB3 on top of the site's CityLearn env (the environment of record).
+
+CityLearn simulates every step; this wrapper only chooses the episode window, maps actions, and builds
+observations and the reward from arrays precomputed per episode plus a few CityLearn state values, so that
+it adds little to CityLearn's own step time (benchmarks/bench_env.py measures it).
+
+Actions, all in [-1, 1]: [0] battery (fraction of nominal power, + charges), [1 + s] socket s's charging
+power mapped linearly from [-1, 1] to [0, 1] of its charger's power (ignored while no EV is plugged in).
+Reward per step: -(kg CO2 of grid import) - unmet_weight × (kWh an EV still lacks when it is due).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pandas as pd
+from citylearn.citylearn import CityLearnEnv
+
+from solarev.env.episodes import Window, evaluation_windows, training_windows
+from solarev.env.schema import charger_id, ev_id
+from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
+from solarev.env.site import CHARGER_EFFICIENCY, Site, forecast_matrix
+
+TIME_FEATURES = ["hour_sin", "hour_cos", "week_sin", "week_cos"]
+
+
+@dataclass(frozen=True)
+class StepState:
+    """Physical state before the current step's action, for rule-based controllers."""
+
+    pv_kwh: float
+    load_kwh: float
+    plugged: np.ndarray  # bool per socket
+    remaining_kwh: np.ndarray  # per socket: energy still owed to the plugged-in EV this episode
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """What CityLearn simulated in one finished episode: energies per step, kWh (net > 0 imports)."""
+
+    window: Window
+    time: pd.DatetimeIndex
+    pv_kwh: np.ndarray
+    load_kwh: np.ndarray
+    net_kwh: np.ndarray
+    co2_kg: np.ndarray
+    cost_usd: np.ndarray
+    bess_kwh: np.ndarray  # grid side, + charging
+    bess_soc: np.ndarray  # after the step
+    ev_kwh: np.ndarray  # chargers' consumption
+    ev_delivered_kwh: np.ndarray  # steps × sockets, into the EV batteries
+    sessions: EpisodeSessions
+
+
+def time_features(time: pd.DatetimeIndex) -> np.ndarray:
+    hours = time.hour + time.minute / 60
+    day = 2 * np.pi * hours / 24
+    week = 2 * np.pi * (time.day_of_week + hours / 24) / 7
+    return np.column_stack([np.sin(day), np.cos(day), np.sin(week), np.cos(week)])
+
+
+def check_citylearn_site(citylearn: CityLearnEnv, site: Site) -> None:
+    """Fail loudly where CityLearn would fail silently (an unknown EV id never charges)."""
+    building = citylearn.buildings[0]
+    chargers = [charger.charger_id for charger in building.electric_vehicle_chargers]
+    if chargers != [charger_id(s) for s in range(site.n_sockets)]:
+        raise ValueError(
+            f"CityLearn chargers {chargers[:3]}... do not match the site's {site.n_sockets} sockets"
+        )
+    known = {ev.name for ev in citylearn.electric_vehicles}
+    for socket, charger in enumerate(building.electric_vehicle_chargers):
+        ids = {
+            name for name in charger.charger_simulation.electric_vehicle_id if isinstance(name, str) and name
+        }
+        if not ids <= {ev_id(socket)} or ev_id(socket) not in known:
+            raise ValueError(
+                f"charger {charger.charger_id}: EV ids {sorted(ids)} missing from electric_vehicles_def"
+            )
+
+
+class SolarEvEnv(gym.Env):
+    """One building, central agent: the battery and every socket, episodes drawn from `windows`.
+
+    reset() picks the window: `options={"window": i}` explicitly, else a seeded random one when `sample`
+    (training), else the next one in order (evaluation).
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        site: Site,
+        schema_path: str | Path,
+        windows: Sequence[Window],
+        *,
+        forecast_steps: int,
+        unmet_weight_kg_per_kwh: float,
+        sample: bool,
+    ):
+        self.site = site
+        self.windows = list(windows)
+        self.forecast_steps = forecast_steps
+        self.unmet_weight = unmet_weight_kg_per_kwh
+        self.sample = sample
+        # A Path (not str): CityLearn treats an unknown string as a dataset name and would go online.
+        self.citylearn = CityLearnEnv(Path(schema_path), central_agent=True, offline=True, render_mode="none")
+        check_citylearn_site(self.citylearn, site)
+        self.building = self.citylearn.buildings[0]
+        self.chargers = self.building.electric_vehicle_chargers
+        names = self.citylearn.action_names[0]
+        self.bess_action = names.index("electrical_storage")
+        self.ev_actions = np.array(
+            [names.index(f"electric_vehicle_storage_{charger_id(s)}") for s in range(site.n_sockets)]
+        )
+        self.site_features = self.precompute_site_features()
+        self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
+        n_sockets = site.n_sockets
+        self.observation_names = [
+            *TIME_FEATURES,
+            "pv",
+            "load",
+            *(f"pv_forecast_{k + 1}" for k in range(forecast_steps)),
+            *(f"load_forecast_{k + 1}" for k in range(forecast_steps)),
+            *(f"plugged_{s}" for s in range(n_sockets)),
+            *(f"steps_to_due_{s}" for s in range(n_sockets)),
+            "bess_soc",
+            *(f"remaining_{s}" for s in range(n_sockets)),
+        ]
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, (len(self.observation_names),), np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (1 + n_sockets,), np.float32)
+        self.next_window = 0
+
+    def precompute_site_features(self) -> np.ndarray:
+        """Per site step (plus the terminal row): time, PV, load and their forecasts, scaled to [-1, 1]."""
+        site = self.site
+        pv, load = (
+            np.append(values, values[-1]) / max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh)
+        )
+        terminal_time = site.time.append(site.time[-1:] + (site.time[-1] - site.time[-2]))
+        return np.column_stack(
+            [
+                time_features(terminal_time),
+                pv,
+                load,
+                forecast_matrix(pv, self.forecast_steps),
+                forecast_matrix(load, self.forecast_steps),
+            ]
+        )
+
+    def choose_window(self, options: Mapping[str, Any] | None) -> int:
+        if options and "window" in options:
+            return int(options["window"])
+        if self.sample:
+            return int(self.np_random.integers(len(self.windows)))
+        index = self.next_window
+        self.next_window = (index + 1) % len(self.windows)
+        return index
+
+    def prepare_episode(self) -> None:
+        """Per-episode arrays: plugged-in sockets, due countdowns, when needs start and fall due."""
+        window, site = self.window, self.site
+        n_steps, n_sockets = window.n_steps, site.n_sockets
+        sessions = episode_sessions(site, window.start, window.end)
+        index, steps = session_steps(sessions.first, sessions.last)
+        socket = sessions.socket[index]
+        plugged = np.zeros((n_steps + 1, n_sockets), dtype=bool)
+        plugged[steps, socket] = True
+        steps_to_due = np.zeros((n_steps + 1, n_sockets))
+        steps_to_due[steps, socket] = sessions.last[index] + 1 - steps
+        self.need_start = np.full((n_steps + 1, n_sockets), np.nan)
+        self.need_start[sessions.first, sessions.socket] = sessions.need_kwh
+        self.due = np.zeros((n_steps + 1, n_sockets), dtype=bool)
+        self.due[sessions.last, sessions.socket] = True
+        self.sessions, self.plugged = sessions, plugged
+        self.static_observations = np.column_stack(
+            [
+                self.site_features[window.start : window.end + 1],
+                plugged,
+                steps_to_due / self.due_scale,
+            ]
+        ).astype(np.float32)
+        self.remaining = np.zeros(n_sockets)
+        self.start_needs(0)
+        # CityLearn reallocates these arrays on reset; holding them avoids attribute lookups per step.
+        self.charger_consumption = [charger.electricity_consumption for charger in self.chargers]
+
+    def start_needs(self, step: int) -> None:
+        starting = ~np.isnan(self.need_start[step])
+        self.remaining[starting] = self.need_start[step, starting]
+
+    @property
+    def step_index(self) -> int:
+        return int(self.citylearn.time_step)
+
+    def observation(self) -> np.ndarray:
+        step = self.step_index
+        soc = self.building.electrical_storage.soc[step]
+        return np.concatenate(
+            [self.static_observations[step], [soc], self.remaining / self.site.socket_battery_kwh],
+            dtype=np.float32,
+        )
+
+    @property
+    def state(self) -> StepState:
+        step = self.step_index
+        start = self.window.start
+        return StepState(
+            pv_kwh=float(self.site.pv_kwh[start + step]),
+            load_kwh=float(self.site.load_kwh[start + step]),
+            plugged=self.plugged[step],
+            remaining_kwh=self.remaining.copy(),
+        )
+
+    def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.window_index = self.choose_window(options)
+        self.window = self.windows[self.window_index]
+        # One explicit split: CityLearn's episode is exactly this window (end row is the terminal one).
+        self.citylearn.episode_time_steps = [(self.window.start, self.window.end)]
+        self.citylearn.reset()
+        self.prepare_episode()
+        return self.observation(), {"window": self.window.label}
+
+    def action_from_energy(self, bess_kwh: float, ev_kwh: np.ndarray) -> np.ndarray:
+        """The action that asks for `bess_kwh` (grid side, + charging) and `ev_kwh` into each socket's EV."""
+        site = self.site
+        bess = bess_kwh / (site.bess.power_kw * site.step_hours)
+        ev = 2.0 * ev_kwh / site.socket_step_kwh - 1.0
+        return np.clip(np.concatenate([[bess], ev]), -1.0, 1.0).astype(np.float32)
+
+    def citylearn_actions(self, action: np.ndarray) -> list[np.ndarray]:
+        action = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
+        actions = np.empty(len(action))
+        actions[self.bess_action] = action[0]
+        actions[self.ev_actions] = (action[1:] + 1.0) / 2.0
+        return [actions]
+
+    def step(self, action: np.ndarray):
+        step = self.step_index
+        # CityLearn's step would also assemble its own observations, reward and info, none of which this
+        # wrapper uses; the runtime's feedback-free step is the same simulation without that work.
+        self.citylearn._runtime_service.step_without_feedback(self.citylearn_actions(action))
+        delivered = np.fromiter((consumption[step] for consumption in self.charger_consumption), float)
+        self.remaining -= delivered * CHARGER_EFFICIENCY
+        due = self.due[step]
+        unmet = float(shortfall(self.remaining[due]).sum())
+        self.remaining[due] = 0.0
+        co2 = float(self.building.net_electricity_consumption_emission[step])
+        terminated = bool(self.citylearn.terminated)
+        if not terminated:
+            self.start_needs(step + 1)
+        reward = -(co2 + self.unmet_weight * unmet)
+        return self.observation(), reward, terminated, False, {"co2_kg": co2, "ev_unmet_kwh": unmet}
+
+    def episode_record(self) -> EpisodeRecord:
+        """CityLearn's time series of the episode just finished (read before the next reset)."""
+        n_steps = self.window.n_steps
+        building = self.building
+        delivered = np.column_stack([consumption[:n_steps] for consumption in self.charger_consumption])
+        return EpisodeRecord(
+            window=self.window,
+            time=self.site.time[self.window.start : self.window.end],
+            pv_kwh=-building.solar_generation[:n_steps].astype(float),
+            load_kwh=building.non_shiftable_load_electricity_consumption[:n_steps].astype(float),
+            net_kwh=building.net_electricity_consumption[:n_steps].astype(float),
+            co2_kg=building.net_electricity_consumption_emission[:n_steps].astype(float),
+            cost_usd=building.net_electricity_consumption_cost[:n_steps].astype(float),
+            bess_kwh=building.electrical_storage_electricity_consumption[:n_steps].astype(float),
+            bess_soc=building.electrical_storage.soc[:n_steps].astype(float),
+            ev_kwh=building.chargers_electricity_consumption[:n_steps].astype(float),
+            ev_delivered_kwh=delivered.astype(float) * CHARGER_EFFICIENCY,
+            sessions=self.sessions,
+        )
+
+
+def make_env(
+    site: Site,
+    schema_path: str | Path,
+    episodes: Mapping[str, Any],
+    env_config: Mapping[str, Any],
+    split: str,
+) -> SolarEvEnv:
+    """The env for `split`: "training" (seeded random windows) or "validation"/"test" (each week in order).
+
+    `episodes` and `env_config` are the config sections of those names.
+    """
+    if split == "training":
+        windows = training_windows(episodes, site.steps_per_day, site.n_steps)
+    else:
+        windows = evaluation_windows(episodes, split, site.steps_per_day, site.n_steps)
+    return SolarEvEnv(
+        site,
+        schema_path,
+        windows,
+        forecast_steps=env_config["forecast_steps"],
+        unmet_weight_kg_per_kwh=env_config["unmet_energy_weight_kg_per_kwh"],
+        sample=split == "training",
+    )

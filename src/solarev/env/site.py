@@ -1,0 +1,265 @@
+"""The site as arrays: the site stage's files (resources/*.csv, bess.json) read once and checked.
+
+Every consumer of the site (CityLearn schema, gym wrapper, controllers, LP) works from this one object so
+that they all see the same numbers. Energies are per simulation step (kWh), not powers.
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Chargers are modelled lossless: the site data gives no charger efficiency, and session energy_kwh is the
+# energy the vehicle takes. CityLearn, the LP and the controllers all read it from here.
+CHARGER_EFFICIENCY = 1.0
+# The site stage's outputs this module reads, by input name.
+SITE_FILES = {
+    "solar": "solar.csv",
+    "mall_load": "mall_load.csv",
+    "ev_sockets": "ev_sockets.csv",
+    "ev_sessions": "ev_sessions.csv",
+    "bess": "bess.json",
+}
+
+
+class SiteDataError(ValueError):
+    """Site data that cannot be simulated; the message names the file, session or socket at fault."""
+
+
+@dataclass(frozen=True)
+class Bess:
+    capacity_kwh: float
+    power_kw: float
+    depth_of_discharge: float
+    round_trip_efficiency: float
+    initial_soc: float
+
+    @property
+    def min_energy_kwh(self) -> float:
+        return (1.0 - self.depth_of_discharge) * self.capacity_kwh
+
+    @property
+    def initial_energy_kwh(self) -> float:
+        # CityLearn starts the battery at max(initial_soc, 1 - DoD).
+        return max(self.initial_soc * self.capacity_kwh, self.min_energy_kwh)
+
+    @property
+    def one_way_efficiency(self) -> float:
+        # CityLearn applies the square root of the round-trip efficiency on each direction.
+        return float(np.sqrt(self.round_trip_efficiency))
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """EV sessions, one entry per session; the EV is plugged in for steps [start, end)."""
+
+    session_id: np.ndarray
+    socket: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    energy_kwh: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.session_id)
+
+
+@dataclass(frozen=True)
+class Site:
+    time: pd.DatetimeIndex
+    step_hours: float
+    pv_kwh: np.ndarray
+    load_kwh: np.ndarray
+    weather: pd.DataFrame
+    socket_power_kw: np.ndarray
+    socket_battery_kwh: np.ndarray
+    sessions: Sessions
+    bess: Bess
+    carbon_intensity_kg_per_kwh: float
+    tariff_usd_per_kwh: float
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.time)
+
+    @property
+    def n_sockets(self) -> int:
+        return len(self.socket_power_kw)
+
+    @property
+    def steps_per_day(self) -> int:
+        return round(24 / self.step_hours)
+
+    @property
+    def socket_step_kwh(self) -> np.ndarray:
+        """Energy a socket puts into its EV in one step at full power."""
+        return self.socket_power_kw * self.step_hours * CHARGER_EFFICIENCY
+
+
+def forecast_matrix(values: np.ndarray, steps: int) -> np.ndarray:
+    """Perfect forecasts: row t holds values[t + 1 .. t + steps], repeating the last value past the end."""
+    ahead = np.arange(len(values))[:, None] + np.arange(1, steps + 1)
+    return values[np.minimum(ahead, len(values) - 1)]
+
+
+def site_time(site_config: Mapping[str, Any]) -> pd.DatetimeIndex:
+    """Start of every simulation step, local time: `days` days from 1 January at `time_step_minutes`."""
+    minutes = site_config["time_step_minutes"]
+    return pd.date_range(
+        f"{site_config['year']}-01-01",
+        periods=site_config["days"] * 24 * 60 // minutes,
+        freq=f"{minutes}min",
+        tz=site_config["timezone"],
+        name="time",
+    )
+
+
+def read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_csv(path)
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise SiteDataError(f"{path}: missing columns {missing}")
+    return frame
+
+
+def read_series(path: Path, columns: list[str], n_steps: int) -> pd.DataFrame:
+    frame = read_csv(path, columns)
+    if len(frame) != n_steps:
+        raise SiteDataError(f"{path}: {len(frame)} rows, expected one per step ({n_steps})")
+    return frame
+
+
+def read_bess(path: Path, initial_soc: float) -> Bess:
+    data = json.loads(path.read_text())
+    missing = [
+        key
+        for key in ("capacity_kwh", "power_kw", "depth_of_discharge", "round_trip_efficiency")
+        if key not in data
+    ]
+    if missing:
+        raise SiteDataError(f"{path}: missing keys {missing}")
+    return Bess(
+        capacity_kwh=float(data["capacity_kwh"]),
+        power_kw=float(data["power_kw"]),
+        depth_of_discharge=float(data["depth_of_discharge"]),
+        round_trip_efficiency=float(data["round_trip_efficiency"]),
+        initial_soc=float(initial_soc),
+    )
+
+
+def describe(sessions: pd.DataFrame, row: int) -> str:
+    session = sessions.iloc[row]
+    return (
+        f"session {session['session_id']} (socket {session['socket']}, "
+        f"steps {session['arrival_step']}-{session['departure_step']})"
+    )
+
+
+def check_deliverable(
+    session_id: np.ndarray, energy_kwh: np.ndarray, step_kwh: np.ndarray, steps: np.ndarray
+) -> None:
+    """Raise SiteDataError naming the first session whose charger cannot deliver its energy in its steps."""
+    deliverable = step_kwh * steps
+    short = (energy_kwh > deliverable * (1 + 1e-9)) | (energy_kwh < 0)
+    if short.any():
+        row = np.argmax(short)
+        raise SiteDataError(
+            f"session {session_id[row]} needs {energy_kwh[row]:.3f} kWh but its charger can deliver at most "
+            f"{deliverable[row]:.3f} kWh in the {steps[row]} steps it is plugged in"
+        )
+
+
+def check_sessions(sessions: pd.DataFrame, sockets: pd.DataFrame, n_steps: int, step_hours: float) -> None:
+    """Raise SiteDataError naming the first session CityLearn could not simulate as given."""
+    n_sockets = len(sockets)
+    bad_socket = ~sessions["socket"].between(0, n_sockets - 1)
+    if bad_socket.any():
+        raise SiteDataError(
+            f"{describe(sessions, np.argmax(bad_socket))}: no such socket (0-{n_sockets - 1})"
+        )
+    start, end = sessions["arrival_step"].to_numpy(), sessions["departure_step"].to_numpy()
+    bad_window = (start < 0) | (end <= start) | (end > n_steps)
+    if bad_window.any():
+        raise SiteDataError(
+            f"{describe(sessions, np.argmax(bad_window))}: "
+            f"window must satisfy 0 <= arrival < departure <= {n_steps}"
+        )
+    power = sockets["power_kw"].to_numpy()[sessions["socket"]]
+    wrong_power = ~np.isclose(sessions["charger_power_kw"], power)
+    if wrong_power.any():
+        row = np.argmax(wrong_power)
+        raise SiteDataError(
+            f"{describe(sessions, row)}: charger_power_kw {sessions['charger_power_kw'].iloc[row]} differs "
+            f"from its socket's power_kw {power[row]}"
+        )
+    check_deliverable(
+        sessions["session_id"].to_numpy(),
+        sessions["energy_kwh"].to_numpy(),
+        power * step_hours * CHARGER_EFFICIENCY,
+        end - start,
+    )
+    energy = sessions["energy_kwh"].to_numpy()
+    battery = sockets["battery_kwh"].to_numpy()[sessions["socket"]]
+    overfull = energy > battery
+    if overfull.any():
+        row = np.argmax(overfull)
+        raise SiteDataError(
+            f"{describe(sessions, row)} needs {energy[row]:.3f} kWh, more than its "
+            f"{battery[row]} kWh battery holds"
+        )
+    ordered = sessions.assign(row=np.arange(len(sessions))).sort_values(["socket", "arrival_step"])
+    same_socket = ordered["socket"].to_numpy()[1:] == ordered["socket"].to_numpy()[:-1]
+    overlap = same_socket & (
+        ordered["arrival_step"].to_numpy()[1:] < ordered["departure_step"].to_numpy()[:-1]
+    )
+    if overlap.any():
+        row = ordered["row"].to_numpy()[1:][np.argmax(overlap)]
+        raise SiteDataError(f"{describe(sessions, row)} overlaps the previous session on its socket")
+
+
+def site_files(directory: str | Path) -> dict[str, Path]:
+    """The site files in `directory` (the workflow's resources/), by input name."""
+    return {name: Path(directory) / file for name, file in SITE_FILES.items()}
+
+
+def load_site(
+    files: Mapping[str, str | Path], site_config: Mapping[str, Any], bess_config: Mapping[str, Any]
+) -> Site:
+    """Read and check the site files (paths by SITE_FILES name), with config sections `site` and `bess`."""
+    paths = {name: Path(files[name]) for name in SITE_FILES}
+    time = site_time(site_config)
+    step_hours = site_config["time_step_minutes"] / 60
+    weather_columns = ["temp_air_c", "relative_humidity", "dni_w_m2", "dhi_w_m2"]
+    solar = read_series(paths["solar"], ["ac_kw", *weather_columns], len(time))
+    load = read_series(paths["mall_load"], ["load_kw"], len(time))
+    sockets = read_csv(paths["ev_sockets"], ["socket", "power_kw", "battery_kwh"]).sort_values("socket")
+    if not np.array_equal(sockets["socket"].to_numpy(), np.arange(len(sockets))):
+        raise SiteDataError(f"{paths['ev_sockets']}: sockets must be numbered 0..{len(sockets) - 1}")
+    sessions = read_csv(
+        paths["ev_sessions"],
+        ["session_id", "socket", "arrival_step", "departure_step", "energy_kwh", "charger_power_kw"],
+    )
+    check_sessions(sessions, sockets, len(time), step_hours)
+    return Site(
+        time=time,
+        step_hours=step_hours,
+        # A negative AC output (inverter standby at night) is dropped: CityLearn's PV only generates.
+        pv_kwh=solar["ac_kw"].to_numpy(float).clip(min=0) * step_hours,
+        load_kwh=load["load_kw"].to_numpy(float) * step_hours,
+        weather=solar[weather_columns].reset_index(drop=True),
+        socket_power_kw=sockets["power_kw"].to_numpy(float),
+        socket_battery_kwh=sockets["battery_kwh"].to_numpy(float),
+        sessions=Sessions(
+            session_id=sessions["session_id"].astype(str).to_numpy(),
+            socket=sessions["socket"].to_numpy(int),
+            start=sessions["arrival_step"].to_numpy(int),
+            end=sessions["departure_step"].to_numpy(int),
+            energy_kwh=sessions["energy_kwh"].to_numpy(float),
+        ),
+        bess=read_bess(paths["bess"], bess_config["initial_soc"]),
+        carbon_intensity_kg_per_kwh=float(site_config["carbon_intensity_kg_per_kwh"]),
+        tariff_usd_per_kwh=float(site_config["tariff_usd_per_kwh"]),
+    )

@@ -1,0 +1,51 @@
+"""A trained agent as a deterministic policy on raw observations: the SB3 model plus the VecNormalize
+statistics it was trained with, saved and loaded together."""
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.vec_env import VecNormalize
+
+from solarev.config import load_yaml
+from solarev.rl.hyperparameters import ALGORITHMS
+
+Policy = Callable[[np.ndarray], np.ndarray]
+
+MODEL_FILE = "model.zip"
+VECNORMALIZE_FILE = "vecnormalize.pkl"
+RUN_CONFIG_FILE = "config.yaml"
+
+
+def save_policy(model: BaseAlgorithm, folder: Path) -> None:
+    model.save(folder / MODEL_FILE)
+    normalizer = model.get_vec_normalize_env()
+    if normalizer is not None:
+        normalizer.save(folder / VECNORMALIZE_FILE)
+
+
+def deterministic_policy(model: BaseAlgorithm, normalizer: VecNormalize | None) -> Policy:
+    """Maps one raw observation to the model's deterministic action; normalises with the statistics as
+    they are (normalize_obs never updates them)."""
+
+    def policy(observation: np.ndarray) -> np.ndarray:
+        if normalizer is not None:
+            observation = normalizer.normalize_obs(observation)
+        return model.predict(observation, deterministic=True)[0]
+
+    return policy
+
+
+def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
+    """The finished run's deterministic policy (algorithm read from the run's config.yaml)."""
+    run_dir = Path(run_dir)
+    algo = load_yaml(run_dir / RUN_CONFIG_FILE)["algo"]
+    model = ALGORITHMS[algo].load(run_dir / MODEL_FILE, device=device)
+    normalizer = None
+    if (run_dir / VECNORMALIZE_FILE).exists():
+        # VecNormalize.load wants an environment to wrap; normalising observations needs only the statistics.
+        with open(run_dir / VECNORMALIZE_FILE, "rb") as handle:
+            normalizer = pickle.load(handle)
+    return deterministic_policy(model, normalizer)

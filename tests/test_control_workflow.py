@@ -1,0 +1,112 @@
+"""The real Snakemake run of rules citylearn_schema and control on the tiny config, on synthetic site files.
+
+The workflow here is the repository's rules (common, env, control) without the site stage: a Snakefile in a
+temporary copy of the repository layout (symlinks) includes them, and the site files are written in advance.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+from conftest import TEST_CONFIG, TINY_SPEC
+from snakemake_runner import REPO, run_snakemake
+
+from solarev.control import CONTROLLERS
+from solarev.env.synthetic import write_synthetic_site
+
+TARGETS = [
+    f"results/control/{name}/{output}" for name in CONTROLLERS for output in ("kpis.json", "timeseries.nc")
+]
+
+
+def stage_workflow(root: Path) -> Path:
+    """A Snakefile with the env and control rules, beside links to the repository's folders."""
+    repo = root / "repo"
+    repo.mkdir()
+    for folder in ("src", "config", "rules", "workflow"):
+        (repo / folder).symlink_to(REPO / folder)
+    snakefile = repo / "Snakefile"
+    snakefile.write_text(
+        'include: "rules/common.smk"\ninclude: "rules/env.smk"\ninclude: "rules/control.smk"\n'
+    )
+    return snakefile
+
+
+def run(snakefile: Path, workdir: Path, *args: str, configfile: Path = REPO / "config" / "test.yaml"):
+    # A second --snakefile overrides the repository's one that run_snakemake passes first.
+    return run_snakemake(workdir, "--snakefile", str(snakefile), *args, configfile=configfile)
+
+
+@pytest.fixture(scope="module")
+def control_run(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("control")
+    snakefile = stage_workflow(root)
+    workdir = root / "work"
+    write_synthetic_site(TINY_SPEC, workdir / "resources")
+    result = run(snakefile, workdir, *TARGETS)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return snakefile, workdir
+
+
+def test_every_controller_writes_kpis_and_timeseries_with_units(control_run):
+    _, workdir = control_run
+    co2 = {}
+    for name in CONTROLLERS:
+        records = json.loads((workdir / f"results/control/{name}/kpis.json").read_text())
+        assert [record["episode"] for record in records] == TEST_CONFIG["episodes"]["test_weeks"]
+        assert all(record["controller"] == name for record in records)
+        co2[name] = records[0]["co2_kg"]
+        with xr.open_dataset(workdir / f"results/control/{name}/timeseries.nc", engine="h5netcdf") as series:
+            assert series.sizes["time"] == 7 * 24
+            assert series["co2_kg"].attrs["units"] == "kg" and series["bess_soc"].attrs["units"] == "1"
+    assert co2["uncontrolled"] >= co2["rule_based"] >= co2["optimum"] - 1e-6
+    log = (workdir / "logs/control_optimum.log").read_text()
+    assert "replayed in CityLearn" in log
+
+
+def test_every_rule_logs_and_benchmarks(control_run):
+    _, workdir = control_run
+    for job in ("citylearn_schema", *(f"control_{name}" for name in CONTROLLERS)):
+        assert (workdir / "logs" / f"{job}.log").exists(), job
+        assert (workdir / "benchmarks" / f"{job}.tsv").exists(), job
+
+
+def test_nothing_to_do_after_a_run(control_run):
+    snakefile, workdir = control_run
+    result = run(snakefile, workdir, "--dry-run", *TARGETS)
+    assert result.returncode == 0, result.stderr
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_lp_settings_rerun_only_the_optimum_and_training_settings_nothing(control_run, tmp_path):
+    snakefile, workdir = control_run
+    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+    config["control"]["optimum"]["time_limit_s"] += 1
+    config["episodes"]["episode_days"] += 1
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = run(snakefile, workdir, "--dry-run", *TARGETS, configfile=changed)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "controller=optimum" in output
+    assert "controller=rule_based" not in output and "controller=uncontrolled" not in output
+    assert "rule citylearn_schema" not in output
+
+
+def test_unservable_session_stops_the_schema_with_its_name(tmp_path):
+    snakefile = stage_workflow(tmp_path)
+    workdir = tmp_path / "work"
+    resources = write_synthetic_site(TINY_SPEC, workdir / "resources")
+    sessions = (resources / "ev_sessions.csv").read_text().splitlines()
+    header = sessions[0].split(",")
+    row = sessions[3].split(",")
+    row[header.index("energy_kwh")] = "99.0"
+    sessions[3] = ",".join(row)
+    (resources / "ev_sessions.csv").write_text("\n".join(sessions) + "\n")
+    result = run(snakefile, workdir, "resources/citylearn/schema.json")
+    assert result.returncode != 0
+    log = (workdir / "logs/citylearn_schema.log").read_text() + result.stderr
+    assert f"session {row[header.index('session_id')]} needs 99.000 kWh" in log
+    assert not (workdir / "resources/citylearn/schema.json").exists()

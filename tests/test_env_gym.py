@@ -1,0 +1,116 @@
+"""The SB3-facing environment: spaces, observations, reward and episode sampling."""
+
+import warnings
+
+import numpy as np
+import pytest
+from stable_baselines3 import A2C
+from stable_baselines3.common.env_checker import check_env
+
+from solarev.env.evaluation import evaluate_policy
+from solarev.env.site import forecast_matrix
+
+
+def test_sb3_check_env_passes_without_warnings(tiny_citylearn):
+    env = tiny_citylearn.env("training")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env, warn=True)
+
+
+def test_sb3_agent_trains_a_few_steps(tiny_citylearn):
+    model = A2C("MlpPolicy", tiny_citylearn.env("training"), n_steps=8, seed=0, device="cpu")
+    model.learn(total_timesteps=16)
+
+
+def random_episode(env, seed: int):
+    rng = np.random.default_rng(seed)
+    observation, _ = env.reset(options={"window": 0})
+    observations, rewards, infos = [observation], [], []
+    terminated = False
+    while not terminated:
+        observation, reward, terminated, truncated, info = env.step(
+            rng.uniform(-1, 1, env.action_space.shape)
+        )
+        assert not truncated
+        observations.append(observation)
+        rewards.append(reward)
+        infos.append(info)
+    return np.array(observations), rewards, infos
+
+
+def test_observations_stay_in_the_space_and_rewards_are_floats(tiny_citylearn):
+    env = tiny_citylearn.env("test")
+    observations, rewards, _ = random_episode(env, seed=1)
+    assert observations.dtype == np.float32
+    assert np.all(observations >= -1) and np.all(observations <= 1)
+    assert len(rewards) == env.windows[0].n_steps
+    assert all(type(reward) is float for reward in rewards)
+
+
+def test_reward_is_co2_plus_weighted_shortfall_of_the_simulated_series(tiny_citylearn):
+    env = tiny_citylearn.env("test")
+    rng = np.random.default_rng(2)
+    evaluation = evaluate_policy(env, lambda observation: rng.uniform(-1, 1, env.action_space.shape))
+    _, rewards, infos = random_episode(env, seed=2)
+    kpis = evaluation.kpis.iloc[0]
+    weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+    assert kpis["ev_unmet_kwh"] > 0  # random charging misses some EVs: the penalty is exercised
+    assert sum(info["ev_unmet_kwh"] for info in infos) == pytest.approx(kpis["ev_unmet_kwh"], rel=1e-6)
+    assert sum(rewards) == pytest.approx(-(kpis["co2_kg"] + weight * kpis["ev_unmet_kwh"]), rel=1e-6)
+
+
+def test_training_windows_are_sampled_reproducibly_from_the_seed(tiny_citylearn):
+    env = tiny_citylearn.env("training")
+    first = [env.reset(seed=3)[1]["window"]] + [env.reset()[1]["window"] for _ in range(5)]
+    again = [env.reset(seed=3)[1]["window"]] + [env.reset()[1]["window"] for _ in range(5)]
+    assert first == again
+    assert len(set(first)) > 1
+    week_zero_days = range(7 - tiny_citylearn.config["episodes"]["episode_days"] + 1)
+    assert set(first) <= set(week_zero_days)
+
+
+def test_observation_shows_pv_forecast_and_plugged_sockets(tiny_citylearn):
+    env = tiny_citylearn.env("test")
+    site = tiny_citylearn.site
+    observation, _ = env.reset(options={"window": 0})
+    names = env.observation_names
+    start = env.window.start
+    pv_scale = site.pv_kwh.max()
+    for _ in range(12):
+        observation, *_ = env.step(env.action_space.sample())
+    step = env.step_index
+    forecast = [observation[names.index(f"pv_forecast_{k}")] for k in range(1, env.forecast_steps + 1)]
+    np.testing.assert_allclose(
+        forecast, site.pv_kwh[start + step + 1 : start + step + 1 + env.forecast_steps] / pv_scale, rtol=1e-6
+    )
+    plugged = [observation[names.index(f"plugged_{s}")] for s in range(site.n_sockets)]
+    np.testing.assert_array_equal(plugged, env.state.plugged)
+
+
+def test_ev_action_minus_one_is_off_and_plus_one_is_full_power(tiny_citylearn):
+    env = tiny_citylearn.env("test")
+    site = tiny_citylearn.site
+    env.reset(options={"window": 0})
+    while not env.state.plugged.any():
+        env.step(-np.ones(env.action_space.shape))
+    socket = int(np.argmax(env.state.plugged))
+    off = -np.ones(env.action_space.shape)
+    step = env.step_index
+    env.step(off)
+    assert env.chargers[socket].electricity_consumption[step] == 0
+    while not env.state.plugged[socket]:
+        env.step(off)
+    need = env.state.remaining_kwh[socket]
+    full = off.copy()
+    full[1 + socket] = 1.0
+    step = env.step_index
+    env.step(full)
+    delivered = env.chargers[socket].electricity_consumption[step]
+    assert delivered == pytest.approx(min(need, site.socket_step_kwh[socket]), rel=1e-5)
+
+
+def test_forecasts_repeat_the_last_value_past_the_end():
+    values = np.arange(5.0)
+    np.testing.assert_array_equal(forecast_matrix(values, 2), [[1, 2], [2, 3], [3, 4], [4, 4], [4, 4]])
+    assert forecast_matrix(values, 0).shape == (5, 0)

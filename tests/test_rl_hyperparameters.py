@@ -1,0 +1,118 @@
+"""config/agents.yaml: the original study's values exactly, every preset buildable, clear errors."""
+
+import re
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from stable_baselines3.common.vec_env import DummyVecEnv
+from torch import nn
+
+from solarev.config import ConfigError, load_yaml
+from solarev.rl.hyperparameters import ALGORITHMS, agent_settings, load_agent_settings, model_kwargs
+from solarev.rl.training import new_model
+
+REPO = Path(__file__).resolve().parents[1]
+AGENTS = REPO / "config" / "agents.yaml"
+PRESETS = load_yaml(AGENTS)
+
+ORIGINAL = {
+    "sac": {
+        "learning_rate": 1.5e-4,
+        "buffer_size": 1_000_000,
+        "batch_size": 512,
+        "tau": 0.001,
+        "gamma": 0.999,
+        "ent_coef": "auto",
+    },
+    "ppo": {
+        "learning_rate": 2e-4,
+        "batch_size": 128,
+        "n_steps": 2048,
+        "n_epochs": 20,
+        "clip_range": 0.1,
+        "use_sde": True,
+    },
+    "a2c": {"learning_rate": 1.5e-4, "n_steps": 2048, "gae_lambda": 0.95, "vf_coef": 0.7, "ent_coef": 0.01},
+}
+
+
+@pytest.mark.parametrize("algo", ORIGINAL)
+def test_original_preset_has_the_original_values_and_1024_by_1024_nets(algo: str) -> None:
+    kwargs = model_kwargs(load_agent_settings(AGENTS, "original", algo))
+    for name, value in ORIGINAL[algo].items():
+        assert kwargs[name] == value and type(kwargs[name]) is type(value), name
+    assert kwargs["policy_kwargs"]["net_arch"] == [1024, 1024]
+
+
+def test_devices_follow_sb3_advice() -> None:
+    for preset in PRESETS:
+        devices = {algo: agent_settings(PRESETS, preset, algo).device for algo in ALGORITHMS}
+        assert devices["ppo"] == devices["a2c"] == "cpu"
+        assert devices["sac"] in ("auto", "cpu")
+
+
+@pytest.mark.parametrize(
+    ("preset", "config_file"), [("default", "config.yaml"), ("test", "test.yaml")], ids=["default", "test"]
+)
+def test_on_policy_rollouts_divide_the_budget_and_intervals(preset: str, config_file: str) -> None:
+    """Otherwise a run ends (and checkpoints) past the step counts the config asks for."""
+    training = load_yaml(REPO / "config" / config_file)["training"]
+    assert training["preset"] == preset
+    for algo in ("ppo", "a2c"):
+        settings = agent_settings(PRESETS, preset, algo)
+        rollout = settings.model["n_steps"] * settings.n_envs
+        for key in ("total_timesteps", "checkpoint_every", "eval_every"):
+            assert training[key] % rollout == 0, (algo, key)
+
+
+def box_env() -> gym.Env:
+    """A tiny env with Box observations and [-1, 1] actions, enough to build any model."""
+    low, high = np.full(1, -1, np.float32), np.full(1, 1, np.float32)
+    return gym.wrappers.RescaleAction(gym.make("Pendulum-v1"), low, high)
+
+
+@pytest.mark.parametrize("algo", ALGORITHMS)
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_builds_an_sb3_model(preset: str, algo: str) -> None:
+    settings = agent_settings(PRESETS, preset, algo)
+    model = new_model(settings, DummyVecEnv([box_env]), seed=0, device="cpu")
+    assert model.gamma == settings.gamma
+    assert model.policy_kwargs["net_arch"] == settings.model["policy_kwargs"]["net_arch"]
+
+
+def test_activation_names_become_torch_classes() -> None:
+    presets = {"p": {"ppo": {**PRESETS["test"]["ppo"], "policy_kwargs": {"activation_fn": "relu"}}}}
+    assert model_kwargs(agent_settings(presets, "p", "ppo"))["policy_kwargs"]["activation_fn"] is nn.ReLU
+
+
+def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:
+    assert agent_settings(PRESETS, "original", "ppo").gamma == 0.99
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"lerning_rate": 1e-3}, "agents.yaml: test.ppo: unknown key 'lerning_rate' (allowed: batch_size,"),
+        ({"device": "tpu"}, "agents.yaml: test.ppo.device: 'tpu' is not allowed (allowed: auto, cpu, cuda)"),
+        ({"n_envs": 0}, "agents.yaml: test.ppo.n_envs: 0 must be a positive integer"),
+        ({"normalize": "yes"}, "agents.yaml: test.ppo.normalize: 'yes' must be false or VecNormalize"),
+        ({"seed": 3}, "agents.yaml: test.ppo: unknown key 'seed'"),
+        (
+            {"policy_kwargs": {"activation_fn": "sigmoid"}},
+            "agents.yaml: test.ppo.policy_kwargs.activation_fn: activation 'sigmoid' is not allowed",
+        ),
+    ],
+)
+def test_errors_name_the_key(change: dict, message: str) -> None:
+    presets = {"test": {"ppo": {**PRESETS["test"]["ppo"], **change}}}
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        agent_settings(presets, "test", "ppo")
+
+
+def test_unknown_preset_or_algorithm() -> None:
+    with pytest.raises(ConfigError, match=r"preset 'fast' not found \(available: original, default, test\)"):
+        agent_settings(PRESETS, "fast", "sac")
+    with pytest.raises(ConfigError, match=r"test.td3 not found \(available: sac, ppo, a2c\)"):
+        agent_settings(PRESETS, "test", "td3")

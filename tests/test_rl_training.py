@@ -1,0 +1,217 @@
+"""Training on a small built-in env (Pendulum, actions rescaled to [-1, 1]): outputs, determinism on CPU,
+and resuming after a crash or a SIGKILL from the last checkpoint."""
+
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from solarev.config import load_yaml
+from solarev.rl.hyperparameters import ALGORITHMS, AgentSettings, load_agent_settings
+from solarev.rl.policy import Policy, load_policy
+from solarev.rl.training import train
+
+REPO = Path(__file__).resolve().parents[1]
+EPISODE_STEPS = 100
+SEED = 3
+
+
+def make_pendulum(seed: int) -> gym.Env:
+    low, high = np.full(1, -1, np.float32), np.full(1, 1, np.float32)
+    return gym.wrappers.RescaleAction(gym.make("Pendulum-v1", max_episode_steps=EPISODE_STEPS), low, high)
+
+
+def evaluate_on_pendulum(policy: Policy) -> dict[str, float]:
+    """One fixed episode; two KPIs so that the learning curve has several columns."""
+    env = make_pendulum(0)
+    observation, _ = env.reset(seed=1234)
+    rewards, actions = [], []
+    for _ in range(EPISODE_STEPS):
+        action = policy(observation)
+        observation, reward, _, _, _ = env.step(action)
+        rewards.append(reward)
+        actions.append(action)
+    return {"return": float(np.sum(rewards)), "mean_abs_action": float(np.mean(np.abs(actions)))}
+
+
+def settings_for(algo: str, **changes: Any) -> AgentSettings:
+    settings = load_agent_settings(REPO / "config" / "agents.yaml", "test", algo)
+    return AgentSettings(**{**settings.record(), "model": {**settings.model, **changes}})
+
+
+def train_pendulum(
+    settings: AgentSettings,
+    run_dir: Path,
+    log: logging.Logger,
+    total: int,
+    every: int,
+    evaluate: Any = evaluate_on_pendulum,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    return train(
+        make_pendulum,
+        settings,
+        total_timesteps=total,
+        seed=SEED,
+        run_dir=run_dir,
+        checkpoint_every=every,
+        eval_every=every,
+        evaluate_policy_fn=evaluate,
+        device=device,
+        log=log,
+    )
+
+
+def policy_outputs(run_dir: Path) -> np.ndarray:
+    policy = load_policy(run_dir)
+    observations = np.random.default_rng(0).uniform(-1, 1, (20, 3)).astype(np.float32)
+    return np.array([policy(observation) for observation in observations])
+
+
+@pytest.fixture
+def log() -> logging.Logger:
+    return logging.getLogger("solarev.test_rl")
+
+
+@pytest.mark.parametrize("algo", ALGORITHMS)
+def test_same_seed_on_cpu_gives_identical_runs(
+    algo: str, tmp_path: Path, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    settings = settings_for(algo)
+    runs = [tmp_path / "first", tmp_path / "second"]
+    for run_dir in runs:
+        summary = train_pendulum(settings, run_dir, log, total=300, every=150)
+        assert summary["num_timesteps"] == 300 and summary["resumed_from"] is None
+
+    curves = [pd.read_csv(run_dir / "learning_curve.csv") for run_dir in runs]
+    assert list(curves[0].columns) == ["timesteps", "wall_time_s", "return", "mean_abs_action"]
+    assert curves[0]["timesteps"].iloc[[0, -1]].tolist() == [0, 300]
+    pd.testing.assert_frame_equal(
+        curves[0].drop(columns="wall_time_s"), curves[1].drop(columns="wall_time_s")
+    )
+    monitors = [pd.read_csv(run_dir / "monitor.csv", skiprows=1) for run_dir in runs]
+    assert len(monitors[0]) == settings.n_envs * (300 // settings.n_envs // EPISODE_STEPS)
+    pd.testing.assert_frame_equal(monitors[0][["r", "l"]], monitors[1][["r", "l"]])
+    np.testing.assert_array_equal(policy_outputs(runs[0]), policy_outputs(runs[1]))
+
+    record = load_yaml(runs[0] / "config.yaml")
+    assert record["hyperparameters"] == settings.record()
+    assert (record["algo"], record["seed"], record["preset"], record["device"]) == (algo, SEED, "test", "cpu")
+    assert record["versions"]["stable-baselines3"] == "2.9.2" and record["steps_per_second"] > 0
+    assert {"vecnormalize.pkl", "model.zip"} <= {path.name for path in runs[0].iterdir()}
+    assert not list((runs[0] / "checkpoints").iterdir()), "checkpoints outlive a finished run"
+    assert re.search("checkpoint at (150|200) steps", caplog.text)  # the first rollout boundary from 150 on
+
+
+def test_loaded_policy_repeats_the_final_evaluation(tmp_path: Path, log: logging.Logger) -> None:
+    """load_policy applies the saved observation normalisation, as the policy evaluated in training did."""
+    train_pendulum(settings_for("a2c"), tmp_path, log, total=100, every=100)
+    final = pd.read_csv(tmp_path / "learning_curve.csv").iloc[-1]
+    assert evaluate_on_pendulum(load_policy(tmp_path)) == final[["return", "mean_abs_action"]].to_dict()
+    (tmp_path / "vecnormalize.pkl").unlink()
+    assert evaluate_on_pendulum(load_policy(tmp_path))["return"] != final["return"]
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def crash_after(evaluations: int) -> Any:
+    calls = []
+
+    def evaluate(policy: Policy) -> Mapping[str, float]:
+        calls.append(1)
+        if len(calls) > evaluations:
+            raise Crash
+        return evaluate_on_pendulum(policy)
+
+    return evaluate
+
+
+def test_ppo_resumes_after_a_crash(
+    tmp_path: Path, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    settings = settings_for("ppo")
+    crashed, copy = tmp_path / "run", tmp_path / "copy"
+    with pytest.raises(Crash):  # evaluations at 0 and 200 (then the checkpoint), crash at 400
+        train_pendulum(settings, crashed, log, total=600, every=200, evaluate=crash_after(2))
+    shutil.copytree(crashed, copy)
+    summary = train_pendulum(settings, crashed, log, total=600, every=200)
+    assert "resuming from checkpoint at 200 steps" in caplog.text
+    assert summary["resumed_from"] == 200 and summary["num_timesteps"] == 600
+    curve = pd.read_csv(crashed / "learning_curve.csv")
+    assert curve["timesteps"].tolist() == [0, 200, 400, 600]
+    # 2 envs: one episode each before the checkpoint (kept), none of the crashed session's, 2 each after it
+    assert len(pd.read_csv(crashed / "monitor.csv", skiprows=1)) == 2 + 4
+
+    train_pendulum(settings, copy, log, total=600, every=200)  # the same checkpoint resumed again
+    pd.testing.assert_frame_equal(
+        pd.read_csv(copy / "learning_curve.csv").drop(columns="wall_time_s"),
+        curve.drop(columns="wall_time_s"),
+    )
+
+
+def test_a_checkpoint_of_other_hyperparameters_is_not_resumed(
+    tmp_path: Path, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    with pytest.raises(Crash):
+        train_pendulum(settings_for("a2c"), tmp_path, log, total=200, every=100, evaluate=crash_after(2))
+    summary = train_pendulum(settings_for("a2c", learning_rate=5e-4), tmp_path, log, total=200, every=100)
+    assert "removed checkpoints of another configuration" in caplog.text
+    assert summary["resumed_from"] is None and summary["num_timesteps"] == 200
+
+
+def test_sac_resumes_after_sigkill_with_its_replay_buffer(
+    tmp_path: Path, log: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real kill: a training job in a subprocess gets SIGKILL as soon as its first checkpoint exists."""
+    caplog.set_level(logging.INFO)
+    total, every = 900, 300
+    job = (
+        f"import logging, sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from pathlib import Path; from test_rl_training import settings_for, train_pendulum\n"
+        f"train_pendulum(settings_for('sac'), Path({str(tmp_path)!r}), logging.getLogger(), "
+        f"{total}, {every})\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", job], stderr=subprocess.DEVNULL)
+    try:
+        while not list((tmp_path / "checkpoints").glob("steps_*")):
+            assert process.poll() is None, "the job ended before its first checkpoint"
+            time.sleep(0.02)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    assert not (tmp_path / "config.yaml").exists()
+    (checkpoint,) = (tmp_path / "checkpoints").glob("steps_*")
+    done = int(checkpoint.name.removeprefix("steps_"))
+    assert 0 < done < total
+
+    summary = train_pendulum(settings_for("sac"), tmp_path, log, total, every)
+    assert f"resuming from checkpoint at {done} steps" in caplog.text
+    assert f"restored a replay buffer of {done} transitions" in caplog.text
+    assert summary["resumed_from"] == done and summary["num_timesteps"] == total
+    curve = pd.read_csv(tmp_path / "learning_curve.csv")["timesteps"].tolist()
+    assert curve == sorted(set(curve)) and curve[0] == 0 and curve[-1] == total
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
+def test_sac_trains_on_the_gpu(tmp_path: Path, log: logging.Logger) -> None:
+    summary = train_pendulum(settings_for("sac"), tmp_path, log, total=200, every=100, device="cuda:0")
+    assert summary["device"] == "cuda:0"
+    assert load_yaml(tmp_path / "config.yaml")["gpu"]

@@ -1,0 +1,30 @@
+"""Rule control: one reference controller on the test weeks through CityLearn; KPIs and time series."""
+
+import json
+from pathlib import Path
+
+import solarev.logs
+from solarev.control import evaluate_controller
+from solarev.env.gym_env import make_env
+from solarev.env.site import SITE_FILES, load_site
+
+smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
+log = solarev.logs.configure(smk.log[0])
+controller = smk.wildcards.controller
+site = load_site({name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess)
+env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
+evaluation, dispatches = evaluate_controller(controller, env, smk.params.control)
+for dispatch in dispatches:
+    replayed = evaluation.kpis.loc[dispatch.window.label, "co2_kg"]
+    log.info(
+        "week %d: LP %.2f kg CO2, replayed in CityLearn %.2f kg (gap %+.4f%%), HiGHS %.2f s",
+        dispatch.window.label,
+        dispatch.co2_kg,
+        replayed,
+        100 * (replayed - dispatch.co2_kg) / dispatch.co2_kg,
+        dispatch.solve_seconds,
+    )
+log.info("%s KPIs per test week:\n%s", controller, evaluation.kpis.to_string())
+records = evaluation.kpis.reset_index().assign(controller=controller).to_dict(orient="records")
+Path(smk.output.kpis).write_text(json.dumps(records, indent=2))
+evaluation.timeseries.assign_attrs(controller=controller).to_netcdf(smk.output.timeseries, engine="h5netcdf")
