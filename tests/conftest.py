@@ -67,3 +67,15 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole workflow (rule all) run once on config/test.yaml; tests read its outputs, never edit them
+    (copy the folder with shutil.copytree(..., symlinks=True) to change things: it keeps file times)."""
+    from snakemake_runner import run_snakemake
+
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    result = run_snakemake(workdir, "all")
+    assert result.returncode == 0, result.stderr[-6000:]
+    return workdir
