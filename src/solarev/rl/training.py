@@ -45,6 +45,7 @@ from solarev.rl.policy import RUN_CONFIG_FILE, save_policy
 
 EnvFactory = Callable[[int], gym.Env]  # seed -> environment
 VERSIONED_PACKAGES = ("torch", "stable-baselines3", "gymnasium", "numpy", "citylearn")
+IDENTITY_NORMALIZATION = {"norm_obs": False, "norm_reward": False}
 
 
 @contextmanager
@@ -73,13 +74,15 @@ def monitored_env(venv: VecEnv, path: Path, clock: Clock, resumed: bool) -> VecM
 def training_env(
     make_env: EnvFactory, settings: AgentSettings, seed: int, monitor_path: Path, clock: Clock, resumed: bool
 ) -> VecEnv:
-    """n_envs environments seeded seed, seed+1, ..., monitored, then normalised when the preset says so
-    (a fresh VecNormalize: a resumed run loads its statistics instead)."""
+    """n_envs environments seeded seed, seed+1, ..., monitored, then wrapped in a fresh VecNormalize (a
+    resumed run loads its statistics instead). A preset without normalisation gets one that normalises
+    nothing, so that every run has the same files."""
     venv = DummyVecEnv([partial(make_env, seed + rank) for rank in range(settings.n_envs)])
     monitored = monitored_env(venv, monitor_path, clock, resumed)
-    if settings.normalize is None or resumed:
+    if resumed:
         return monitored
-    return VecNormalize(monitored, **({"gamma": settings.gamma} | settings.normalize))
+    normalize = settings.normalize if settings.normalize is not None else IDENTITY_NORMALIZATION
+    return VecNormalize(monitored, **({"gamma": settings.gamma} | normalize))
 
 
 def new_model(settings: AgentSettings, env: VecEnv, seed: int, device: str) -> BaseAlgorithm:
@@ -92,8 +95,7 @@ def restored_model(
     """The checkpoint's model, statistics and replay buffer; random generators reseeded from the seed and
     the step count, so that resuming from the same checkpoint twice gives the same run."""
     log.info("resuming from checkpoint at %d steps", checkpoint.num_timesteps)
-    if settings.normalize is not None:
-        env = VecNormalize.load(str(checkpoint.vecnormalize), env)
+    env = VecNormalize.load(str(checkpoint.vecnormalize), env)
     model = ALGORITHMS[settings.algo].load(checkpoint.model, env=env, device=device)
     if isinstance(model, OffPolicyAlgorithm):
         load_replay_buffer(model.replay_buffer, checkpoint.replay_buffer)
@@ -255,6 +257,7 @@ def train(
         "checkpoint_every": checkpoint_every,
         "eval_every": eval_every,
         "hyperparameters": settings.record(),
+        "resume_key": identity["resume_key"],
         "torch_threads": threads,
         "gpu": gpu_name(str(model.device)),
         "hostname": socket.gethostname(),

@@ -1,0 +1,112 @@
+"""RL agents: train each configured algorithm per seed (resumable), then score it on the held-out weeks."""
+
+from solarev.rl.devices import gpus_per_job
+from solarev.rl.jobs import agent_params, job_gpus
+
+TRAINING = config["training"]
+try:
+    # Each algorithm's own slice of agents.yaml: editing SAC's hyperparameters reruns SAC's jobs only.
+    AGENT_PARAMS = agent_params(
+        REPO / "config" / "agents.yaml", TRAINING["preset"], TRAINING["algorithms"]
+    )
+except ConfigError as error:
+    sys.exit(f"solarev: invalid configuration: {error}")
+# Resolved once at DAG time: 0 on a machine without a GPU, so CPU trainings run side by side.
+GPUS_PER_JOB = gpus_per_job(TRAINING["gpus_per_job"])
+AGENT_CODE = code(
+    "env/site",
+    "env/sessions",
+    "env/episodes",
+    "env/gym_env",
+    "env/evaluation",
+    "evaluate/kpis",
+    "rl/hyperparameters",
+    "rl/policy",
+    "rl/study",
+)
+
+
+rule train:
+    input:
+        **SITE_INPUTS,
+        schema="resources/citylearn/schema.json",
+        code=[
+            *AGENT_CODE,
+            *code("rl/training", "rl/callbacks", "rl/checkpoints", "rl/devices"),
+        ],
+    output:
+        model="results/agents/{algo}/seed{seed}/model.zip",
+        vecnormalize="results/agents/{algo}/seed{seed}/vecnormalize.pkl",
+        config="results/agents/{algo}/seed{seed}/config.yaml",
+        monitor="results/agents/{algo}/seed{seed}/monitor.csv",
+        learning_curve="results/agents/{algo}/seed{seed}/learning_curve.csv",
+    log:
+        "logs/train/{algo}_seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{algo}_seed{seed}.tsv"
+    conda:
+        "../envs/solarev.yaml"
+    threads: 1  # one torch thread: CPU runs repeat exactly, and parallel jobs share the cores
+    resources:
+        gpu=lambda wildcards: job_gpus(
+            GPUS_PER_JOB,
+            TRAINING["device"],
+            AGENT_PARAMS[wildcards.algo][TRAINING["preset"]][wildcards.algo]["device"],
+        ),
+        mem_mb=4000,
+    params:
+        agents=lambda wildcards: AGENT_PARAMS[wildcards.algo],
+        # Not the algorithm and seed lists (adding a seed reruns no other job) nor the GPU count.
+        training={
+            key: TRAINING[key]
+            for key in (
+                "preset",
+                "total_timesteps",
+                "simulator",
+                "device",
+                "checkpoint_every",
+                "eval_every",
+            )
+        },
+        # Training never sees the test weeks: changing them reruns only the evaluations.
+        episodes={
+            key: config["episodes"][key]
+            for key in ("episode_days", "training_weeks", "validation_weeks")
+        },
+        env=config["env"],
+        site=config["site"],
+        bess=config["bess"],
+        # Outside the rule's outputs, so that a failed or killed job's checkpoints survive for the rerun.
+        checkpoint_dir=lambda wildcards: f"checkpoints/{wildcards.algo}/seed{wildcards.seed}",
+    script:
+        "../workflow/scripts/train.py"
+
+
+rule evaluate:
+    input:
+        **SITE_INPUTS,
+        schema="resources/citylearn/schema.json",
+        model=rules.train.output.model,
+        vecnormalize=rules.train.output.vecnormalize,
+        config=rules.train.output.config,
+        code=AGENT_CODE,
+    output:
+        kpis="results/agents/{algo}/seed{seed}/kpis.json",
+        timeseries="results/agents/{algo}/seed{seed}/timeseries.nc",
+    log:
+        "logs/evaluate/{algo}_seed{seed}.log",
+    benchmark:
+        "benchmarks/evaluate/{algo}_seed{seed}.tsv"
+    conda:
+        "../envs/solarev.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        site=config["site"],
+        bess=config["bess"],
+        # The held-out weeks, in CityLearn, as for the controllers.
+        episodes={"test_weeks": config["episodes"]["test_weeks"]},
+        env=config["env"],
+    script:
+        "../workflow/scripts/evaluate_agent.py"

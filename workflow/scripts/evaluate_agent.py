@@ -1,0 +1,20 @@
+"""Rule evaluate: a trained agent's deterministic policy on the held-out test weeks through CityLearn; KPIs
+and time series in the controllers' format."""
+
+from pathlib import Path
+
+import solarev.logs
+from solarev.env.evaluation import evaluate_policy
+from solarev.env.gym_env import make_env
+from solarev.env.site import SITE_FILES, load_site
+from solarev.rl.policy import load_policy
+from solarev.rl.study import write_evaluation
+
+smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
+log = solarev.logs.configure(smk.log[0])
+algo, seed = smk.wildcards.algo, int(smk.wildcards.seed)
+site = load_site({name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess)
+env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
+evaluation = evaluate_policy(env, load_policy(Path(smk.input.model).parent, device="cpu"))
+log.info("%s seed %d KPIs per test week:\n%s", algo, seed, evaluation.kpis.to_string())
+write_evaluation(evaluation, smk.output.kpis, smk.output.timeseries, controller=algo, seed=seed)
