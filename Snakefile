@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-
 # A --configfile given on the command line replaces the default site instead of being merged into it,
 # so a site with other vehicle classes does not inherit the Iquitos ones.
 if not workflow.overwrite_configfiles:
@@ -12,10 +11,16 @@ if not workflow.overwrite_configfiles:
 
 include: "rules/common.smk"
 include: "rules/site.smk"
+include: "rules/env.smk"
+include: "rules/control.smk"
 
 
 rule all:
+    default_target: True
     input:
         "resources/bess.json",
         "results/figures/site.png",
-    default_target: True
+        expand(
+            "results/control/{controller}/kpis.json",
+            controller=["uncontrolled", "rule_based", "optimum"],
+        ),

@@ -23,3 +23,8 @@ wildcard_constraints:
 def code(*modules):
     """Source files of solarev modules a rule runs, as inputs so that code edits rerun the rule."""
     return [str(REPO / "src" / "solarev" / f"{module}.py") for module in modules]
+
+
+def optional_file(name, path):
+    """A named input for a user-supplied file that the config may leave out (None): no input then."""
+    return {name: path} if path else {}

@@ -1,4 +1,4 @@
-"""The real Snakemake run of the site stage on the tiny config, and its rebuild behaviour."""
+"""The site stage in the real Snakemake run of the tiny config, and its rebuild behaviour."""
 
 import json
 from pathlib import Path
@@ -18,11 +18,8 @@ SITE_OUTPUTS = [
 
 
 @pytest.fixture(scope="module")
-def site_run(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("site")
-    result = run_snakemake(workdir, "resources/bess.json", "results/figures/site.png")
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+def site_run(tiny_run: Path) -> Path:
+    return tiny_run
 
 
 def test_site_stage_writes_every_output(site_run: Path):
@@ -41,6 +38,6 @@ def test_every_rule_logs_and_benchmarks(site_run: Path):
 
 
 def test_nothing_to_do_after_a_run(site_run: Path):
-    result = run_snakemake(site_run, "--dry-run", "resources/bess.json", "results/figures/site.png")
+    result = run_snakemake(site_run, "--dry-run", "all")
     assert result.returncode == 0, result.stderr
     assert "Nothing to be done" in result.stdout + result.stderr

@@ -1,0 +1,171 @@
+"""PV output of the site with pvlib: offline weather (clear sky with seeded clouds, or a user file) and a
+PVWatts system sized by its DC and AC ratings, optionally scaled to a known annual yield."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pvlib
+
+from solarev.env.site import site_time
+
+SOLAR_COLUMNS = ["time", "ac_kw", "ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c", "relative_humidity"]
+WEATHER_FILE_COLUMNS = ["time", "ghi", "dni", "dhi", "temp_air"]
+# Cells heat with irradiance; an open rack with glass/polymer modules is the usual rooftop mount.
+CELL_TEMPERATURE = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
+WIND_SPEED_M_S = 1.0
+# Hour of the daily temperature maximum, typical of the humid tropics.
+WARMEST_HOUR = 15.0
+# Dew point stays near the mean temperature minus this spread, so humidity falls as the air warms.
+DEW_POINT_SPREAD_C = 3.0
+
+
+def location(site: Mapping[str, Any]) -> pvlib.location.Location:
+    return pvlib.location.Location(
+        site["latitude"], site["longitude"], tz=site["timezone"], altitude=site["altitude_m"]
+    )
+
+
+def step_midpoints(time: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Middle of each step: the sun's position there represents the step's mean irradiance best."""
+    return time + pd.Timedelta(minutes=int(pd.Timedelta(time.freq).total_seconds() // 120))
+
+
+def clear_sky_index(n_steps: int, step_hours: float, weather: Mapping[str, Any]) -> np.ndarray:
+    """Seeded AR(1) clear-sky index: cloudiness persists hour to hour with the configured correlation,
+    clipped to the physical range (thick overcast 0.05 up to cloud-edge enhancement 1.1)."""
+    rng = np.random.default_rng(weather["seed"])
+    rho = weather["persistence"] ** step_hours
+    noise = rng.standard_normal(n_steps) * np.sqrt(1 - rho**2)
+    anomaly = np.empty(n_steps)
+    anomaly[0] = rng.standard_normal()
+    for step in range(1, n_steps):
+        anomaly[step] = rho * anomaly[step - 1] + noise[step]
+    return np.clip(weather["clear_sky_index_mean"] + weather["clear_sky_index_sd"] * anomaly, 0.05, 1.1)
+
+
+def air_temperature(time: pd.DatetimeIndex, cloudiness: np.ndarray, weather: Mapping[str, Any]) -> np.ndarray:
+    """Daily cycle peaking mid-afternoon, damped under clouds."""
+    hour = time.hour + time.minute / 60
+    cycle = np.cos(2 * np.pi * (hour - WARMEST_HOUR) / 24)
+    return weather["air_temperature_c"] + weather["air_temperature_amplitude_c"] * cycle * (
+        1 - 0.5 * cloudiness
+    )
+
+
+def relative_humidity(temp_air_c: np.ndarray, mean_temp_c: float) -> np.ndarray:
+    """Magnus formula with a constant dew point: humid nights, drier afternoons."""
+    dew_point = mean_temp_c - DEW_POINT_SPREAD_C
+
+    def saturation(t: np.ndarray | float) -> np.ndarray:
+        return np.exp(17.62 * np.asarray(t) / (243.12 + np.asarray(t)))
+
+    return np.clip(100 * saturation(dew_point) / saturation(temp_air_c), 0, 100)
+
+
+def synthetic_weather(
+    time: pd.DatetimeIndex, site: Mapping[str, Any], weather: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Clear-sky irradiance (Ineichen with pvlib's shipped Linke turbidity: no download) times a seeded
+    cloud index, split into beam and diffuse with the Erbs model."""
+    midpoints = step_midpoints(time)
+    place = location(site)
+    clear = place.get_clearsky(midpoints, model="ineichen")
+    step_hours = pd.Timedelta(time.freq).total_seconds() / 3600
+    index = clear_sky_index(len(time), step_hours, weather)
+    ghi = clear["ghi"].to_numpy() * index
+    zenith = place.get_solarposition(midpoints)["apparent_zenith"].to_numpy()
+    split = pvlib.irradiance.erbs(ghi, zenith, midpoints)
+    temp_air = air_temperature(time, 1 - index, weather)
+    return pd.DataFrame(
+        {
+            "ghi": ghi,
+            "dni": np.nan_to_num(np.asarray(split["dni"])),
+            "dhi": np.nan_to_num(np.asarray(split["dhi"])),
+            "temp_air": temp_air,
+            "relative_humidity": relative_humidity(temp_air, weather["air_temperature_c"]),
+        },
+        index=time,
+    )
+
+
+def weather_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> pd.DataFrame:
+    """A user's weather table (time, ghi, dni, dhi [W/m2], temp_air [C], optional relative_humidity [%])
+    brought onto the simulation steps by time interpolation."""
+    missing = [column for column in WEATHER_FILE_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ValueError(f"weather file lacks columns {missing}")
+    stamps = pd.to_datetime(frame["time"])
+    if stamps.dt.tz is None:
+        stamps = stamps.dt.tz_localize(time.tz)
+    table = frame.drop(columns="time").set_index(pd.DatetimeIndex(stamps).tz_convert(time.tz)).sort_index()
+    if "relative_humidity" not in table:
+        table["relative_humidity"] = relative_humidity(table["temp_air"].to_numpy(), table["temp_air"].mean())
+    union = table.index.union(time)
+    return table.reindex(union).interpolate("time").ffill().bfill().reindex(time)
+
+
+def ac_power_kw(weather: pd.DataFrame, site: Mapping[str, Any], system: Mapping[str, Any]) -> np.ndarray:
+    """PVWatts: plane-of-array irradiance (Hay-Davies), SAPM cell temperature, DC at the temperature
+    coefficient less system losses, then an inverter capped at its AC rating."""
+    midpoints = step_midpoints(weather.index)
+    sun = location(site).get_solarposition(midpoints)
+    poa = pvlib.irradiance.get_total_irradiance(
+        system["tilt_deg"],
+        system["azimuth_deg"],
+        sun["apparent_zenith"].to_numpy(),
+        sun["azimuth"].to_numpy(),
+        weather["dni"].to_numpy(),
+        weather["ghi"].to_numpy(),
+        weather["dhi"].to_numpy(),
+        dni_extra=pvlib.irradiance.get_extra_radiation(midpoints).to_numpy(),
+        model="haydavies",
+    )["poa_global"]
+    poa = np.nan_to_num(np.asarray(poa, dtype=float)).clip(min=0)
+    temp_cell = pvlib.temperature.sapm_cell(
+        poa, weather["temp_air"].to_numpy(), WIND_SPEED_M_S, **CELL_TEMPERATURE
+    )
+    dc_kw = pvlib.pvsystem.pvwatts_dc(
+        poa, temp_cell, system["dc_kwp"], system["temperature_coefficient_per_c"]
+    ) * (1 - system["system_losses"])
+    eta = system["inverter_efficiency"]
+    ac_kw = pvlib.inverter.pvwatts(np.asarray(dc_kw), system["ac_kw"] / eta, eta_inv_nom=eta)
+    return np.asarray(ac_kw, dtype=float).clip(0, system["ac_kw"])
+
+
+def annual_scale(ac_kw: np.ndarray, step_hours: float, days: int, annual_kwh: float | None) -> float:
+    """Factor that makes the profile's energy, extrapolated to 365 days, equal `annual_kwh` (1 if None)."""
+    if annual_kwh is None:
+        return 1.0
+    annualised = ac_kw.sum() * step_hours * 365 / days
+    if annualised <= 0:
+        raise ValueError("solar.scale_to_annual_kwh: the modelled PV produces no energy to scale")
+    return annual_kwh / annualised
+
+
+def solar_profile(
+    site: Mapping[str, Any], solar: Mapping[str, Any], weather_file: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The site's PV output and weather on every simulation step (resources/solar.csv)."""
+    time = site_time(site)
+    if solar["weather"]["source"] == "file":
+        if weather_file is None:
+            raise ValueError("solar.weather.file: the weather source is 'file' but no table was given")
+        weather = weather_from_file(weather_file, time)
+    else:
+        weather = synthetic_weather(time, site, solar["weather"])
+    ac_kw = ac_power_kw(weather, site, solar["system"])
+    step_hours = site["time_step_minutes"] / 60
+    ac_kw = ac_kw * annual_scale(ac_kw, step_hours, site["days"], solar["scale_to_annual_kwh"])
+    return pd.DataFrame(
+        {
+            "time": time.astype(str),
+            "ac_kw": ac_kw,
+            "ghi_w_m2": weather["ghi"].to_numpy(),
+            "dni_w_m2": weather["dni"].to_numpy(),
+            "dhi_w_m2": weather["dhi"].to_numpy(),
+            "temp_air_c": weather["temp_air"].to_numpy(),
+            "relative_humidity": weather["relative_humidity"].to_numpy(),
+        }
+    )
