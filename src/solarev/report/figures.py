@@ -1,0 +1,339 @@
+"""One function per page of the comparison: each takes the data frames of solarev.report.tables and returns
+a matplotlib Figure (A4 landscape, fonts sized for print). No pyplot: figures hold no global state."""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from solarev.report.collect import REFERENCE_CONTROLLERS
+
+PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
+FONT_SIZE = 11
+SHARES = {"pv_used_share", "optimum_share"}  # fractions shown in percent
+KPI_LABELS = {
+    "optimum_share": "Share of optimum's CO2 saving [%]",
+    "co2_kg": "CO2 [kg]",
+    "grid_import_kwh": "Grid import [kWh]",
+    "peak_import_kw": "Peak grid import [kW]",
+    "pv_used_share": "PV used on site [%]",
+    "pv_curtailed_kwh": "PV not used (exported) [kWh]",
+    "ev_delivered_kwh": "EV energy delivered [kWh]",
+    "ev_unmet_kwh": "EV energy unmet at departure [kWh]",
+    "bess_equivalent_cycles": "Battery equivalent full cycles [-]",
+    "cost_usd": "Electricity cost [USD]",
+}
+CONTROLLER_LABELS = {"uncontrolled": "Uncontrolled", "rule_based": "Rule-based", "optimum": "LP optimum"}
+CONTROLLER_COLORS = {  # the same colour for a controller on every page
+    "uncontrolled": "#b2182b",
+    "rule_based": "#ef8a62",
+    "optimum": "#1a9850",
+    "sac": "#2166ac",
+    "ppo": "#762a83",
+    "a2c": "#35978f",
+}
+OTHER_COLORS = ["#8c510a", "#4d4d4d", "#c51b7d"]  # agents of other algorithms
+FLOW_STYLES = {  # dispatch lines: column -> (label, colour, line style)
+    "pv_kw": ("PV", "#e6ab02", "-"),
+    "mall_load_kw": ("Mall load", "#1f78b4", "-"),
+    "ev_charging_kw": ("EV charging", "#7570b3", "-"),
+    "battery_kw": ("Battery (+ charging, − discharging)", "#1b9e77", "-"),
+    "grid_import_kw": ("Grid import", "#d95f02", "--"),
+}
+
+
+def controller_label(controller: str) -> str:
+    return CONTROLLER_LABELS.get(controller, controller.upper())
+
+
+def controller_colors(controllers: Sequence[str]) -> dict[str, str]:
+    others = [c for c in controllers if c not in CONTROLLER_COLORS]
+    extra = {c: OTHER_COLORS[i % len(OTHER_COLORS)] for i, c in enumerate(others)}
+    return {c: CONTROLLER_COLORS.get(c) or extra[c] for c in controllers}
+
+
+def page(title: str) -> Figure:
+    figure = Figure(figsize=PAGE_SIZE, layout="constrained")
+    figure.suptitle(title, fontsize=FONT_SIZE + 4, fontweight="bold")
+    return figure
+
+
+def display_value(kpi: str, value: float) -> float:
+    return 100 * value if kpi in SHARES else value
+
+
+def decimals(values: Sequence[float]) -> int:
+    """Decimals that give the largest value four significant digits (at most three decimals)."""
+    finite = [abs(v) for v in values if np.isfinite(v) and v != 0]
+    if not finite:
+        return 1
+    return int(min(3, max(0, 3 - math.floor(math.log10(max(finite))))))
+
+
+def format_number(value: float, digits: int) -> str:
+    return "n/a" if not np.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def summary_cells(summary: pd.DataFrame, controllers: Sequence[str], kpis: Sequence[str]) -> list[list[str]]:
+    """Cell text of the summary table: KPI rows × controller columns; 'IQM\\n[low, high]' for agents."""
+    cells = []
+    for kpi in kpis:
+        rows = summary[summary["kpi"] == kpi].set_index("controller")
+        shown = rows[["point", "low", "high"]].map(lambda v, k=kpi: display_value(k, v))
+        digits = decimals(shown.to_numpy().ravel())
+        row = []
+        for controller in controllers:
+            point, low, high = (format_number(v, digits) for v in shown.loc[controller])
+            row.append(point if rows.loc[controller, "runs"] == 1 else f"{point}\n[{low}, {high}]")
+        cells.append(row)
+    return cells
+
+
+def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
+    controllers = list(dict.fromkeys(summary["controller"]))
+    kpis = list(KPI_LABELS)
+    figure = page("Summary: every controller on the held-out test weeks (per week)")
+    ax = figure.add_subplot()
+    ax.axis("off")
+    table = ax.table(
+        cellText=summary_cells(summary, controllers, kpis),
+        rowLabels=[KPI_LABELS[kpi] for kpi in kpis],
+        colLabels=[controller_label(c) for c in controllers],
+        cellLoc="center",
+        loc="upper center",
+        bbox=[0.3, 0.08, 0.7, 0.9],
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(FONT_SIZE - 1)
+    for (row, column), cell in table.get_celld().items():
+        if row == 0:
+            cell.set_text_props(fontweight="bold")
+            cell.set_facecolor("#e8e8e8")
+        elif row == 1:  # optimum_share: the headline
+            cell.set_facecolor("#fff5d6")
+        if column == -1:
+            cell.set_text_props(ha="right")
+    weeks = int(summary["weeks"].max())
+    seeds = int(summary["runs"].max())
+    ax.text(
+        0.0,
+        0.0,
+        f"Each value is the interquartile mean (IQM) over the {weeks} held-out week(s); for the agents "
+        f"over {seeds} seeds × {weeks} week(s), with its {confidence:.0%} stratified bootstrap confidence "
+        "interval in brackets.\nShare of optimum's CO2 saving = (CO2 uncontrolled − CO2 controller) / "
+        "(CO2 uncontrolled − CO2 optimum), per week: 0 % = no saving, 100 % = the LP optimum.",
+        transform=ax.transAxes,
+        fontsize=FONT_SIZE - 2,
+        va="bottom",
+        wrap=True,
+    )
+    return figure
+
+
+def reference_levels(ax: Axes, weekly: pd.DataFrame, positions: Mapping[int, float], width: float) -> None:
+    """Horizontal marks of the uncontrolled and optimum CO2 across each week's group of bars."""
+    for controller, style in (("uncontrolled", "--"), ("optimum", ":")):
+        levels = weekly[weekly["controller"] == controller].set_index("week")["point"]
+        for i, (week, level) in enumerate(levels.items()):
+            ax.hlines(
+                level,
+                positions[week] - width / 2,
+                positions[week] + width / 2,
+                colors=CONTROLLER_COLORS[controller],
+                linestyles=style,
+                linewidth=2.5,
+                label=f"{controller_label(controller)} (level)" if i == 0 else None,
+            )
+
+
+def co2_per_week_figure(weekly: pd.DataFrame, confidence: float) -> Figure:
+    """Bars: rule-based and every agent per held-out week, agents with CI over seeds; lines: uncontrolled
+    and optimum levels."""
+    figure = page("CO2 per held-out week")
+    ax = figure.add_subplot()
+    barred = [c for c in dict.fromkeys(weekly["controller"]) if c not in ("uncontrolled", "optimum")]
+    colors = controller_colors(list(dict.fromkeys(weekly["controller"])))
+    weeks = sorted(weekly["week"].unique())
+    group = 0.8
+    width = group / len(barred)
+    positions = {week: float(i) for i, week in enumerate(weeks)}
+    for j, controller in enumerate(barred):
+        rows = weekly[weekly["controller"] == controller].set_index("week").loc[weeks]
+        x = np.arange(len(weeks)) - group / 2 + (j + 0.5) * width
+        has_ci = controller not in REFERENCE_CONTROLLERS
+        ax.bar(
+            x,
+            rows["point"],
+            width * 0.9,
+            color=colors[controller],
+            label=controller_label(controller)
+            + (f" (IQM over seeds, {confidence:.0%} CI)" if has_ci else ""),
+            yerr=[rows["point"] - rows["low"], rows["high"] - rows["point"]] if has_ci else None,
+            capsize=4,
+        )
+    reference_levels(ax, weekly, positions, group)
+    ax.set_xticks(list(positions.values()), [f"week {week}" for week in weeks])
+    ax.set_xlabel("Held-out test week (weeks counted from 1 January, week 0)")
+    ax.set_ylabel("CO2 of grid import [kg per week]")
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=FONT_SIZE - 1, frameon=False)
+    style_axes(ax)
+    return figure
+
+
+def style_axes(*axes: Axes) -> None:
+    for ax in axes:
+        ax.tick_params(labelsize=FONT_SIZE - 1)
+        ax.xaxis.label.set_size(FONT_SIZE)
+        ax.yaxis.label.set_size(FONT_SIZE)
+        ax.title.set_size(FONT_SIZE + 1)
+
+
+def learning_curves_figure(curves: Mapping[str, pd.DataFrame], confidence: float) -> Figure:
+    """One panel per KPI (`curves` maps KPI -> learning_curve_table): IQM over seeds and its CI band."""
+    figure = page("Learning curves: deterministic policy on the validation weeks during training")
+    axes = figure.subplots(1, len(curves), squeeze=False)[0]
+    for ax, (kpi, table) in zip(axes, curves.items(), strict=True):
+        algos = list(dict.fromkeys(table["algo"]))
+        colors = controller_colors(algos)
+        for algo in algos:
+            rows = table[table["algo"] == algo].sort_values("timesteps")
+            seeds = int(rows["seeds"].max())
+            ax.plot(
+                rows["timesteps"],
+                rows["point"].map(lambda v, k=kpi: display_value(k, v)),
+                color=colors[algo],
+                marker="o",
+                markersize=3,
+                label=f"{controller_label(algo)} (IQM of {seeds} seeds)",
+            )
+            ax.fill_between(
+                rows["timesteps"],
+                rows["low"].map(lambda v, k=kpi: display_value(k, v)),
+                rows["high"].map(lambda v, k=kpi: display_value(k, v)),
+                color=colors[algo],
+                alpha=0.2,
+                linewidth=0,
+            )
+        ax.set_xlabel("Environment steps")
+        ax.set_ylabel(KPI_LABELS[kpi] + " per validation week")
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 4))
+        ax.grid(alpha=0.3)
+        style_axes(ax)
+    axes[0].legend(fontsize=FONT_SIZE - 1, title=f"shaded: {confidence:.0%} bootstrap CI over seeds")
+    return figure
+
+
+def dispatch_figure(frames: Mapping[str, pd.DataFrame], title: str) -> Figure:
+    """Power flows (top) and battery SOC (bottom) of each controller on one day, side by side."""
+    figure = page(title)
+    axes = figure.subplots(2, len(frames), sharex=True, sharey="row", height_ratios=[3, 1], squeeze=False)
+    for column, (name, frame) in enumerate(frames.items()):
+        power, soc = axes[0, column], axes[1, column]
+        # each step's value holds until the next step, the day's last one until midnight
+        hours = np.append(frame.index.hour + frame.index.minute / 60, 24.0)
+        day = pd.concat([frame, frame.iloc[[-1]]])
+        for key, (label, color, style) in FLOW_STYLES.items():
+            power.step(
+                hours, day[key], where="post", color=color, linestyle=style, linewidth=1.8, label=label
+            )
+        power.axhline(0, color="black", linewidth=0.6)
+        power.set_title(name)
+        soc.step(hours, 100 * day["soc"], where="post", color=FLOW_STYLES["battery_kw"][1], linewidth=1.8)
+        soc.set_ylim(0, 100)
+        soc.set_xlabel("Hour of day (local time)")
+        soc.set_xticks(range(0, 25, 6))
+        soc.set_xlim(0, 24)
+        for ax in (power, soc):
+            ax.grid(alpha=0.3)
+        style_axes(power, soc)
+    axes[0, 0].set_ylabel("Power [kW]")
+    axes[1, 0].set_ylabel("Battery SOC [%]")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=FONT_SIZE - 1)
+    return figure
+
+
+def cost_figure(runs: pd.DataFrame) -> Figure:
+    """Wall time and speed of every training run, labelled with its device."""
+    figure = page("Cost of the study: training runs")
+    time_ax, speed_ax = figure.subplots(1, 2, sharey=True)
+    order = {algo: i for i, algo in enumerate(dict.fromkeys(runs["algo"]))}  # as configured
+    runs = runs.sort_values(["algo", "seed"], key=lambda c: c.map(order) if c.name == "algo" else c)
+    runs = runs.reset_index(drop=True)
+    labels = [f"{controller_label(a)} seed {s}" for a, s in zip(runs["algo"], runs["seed"], strict=True)]
+    colors = controller_colors(list(dict.fromkeys(runs["algo"])))
+    y = np.arange(len(runs))
+    bar_colors = [colors[a] for a in runs["algo"]]
+    time_ax.barh(y, runs["wall_time_s"] / 60, color=bar_colors)
+    time_ax.set_yticks(y, labels)
+    time_ax.invert_yaxis()
+    time_ax.set_xlabel("Wall time per run [min] (training incl. evaluations)")
+    speed_ax.barh(y, runs["steps_per_second"], color=bar_colors)
+    speed_ax.set_xlabel("Training speed [environment steps/s] (evaluations excluded)")
+    for ax in (time_ax, speed_ax):
+        ax.grid(axis="x", alpha=0.3)
+        style_axes(ax)
+    for i, row in runs.iterrows():
+        device = row["device"] + (f" ({row['gpu']})" if isinstance(row["gpu"], str) else "")
+        time_ax.annotate(f" {device}", (row["wall_time_s"] / 60, i), va="center", fontsize=FONT_SIZE - 3)
+    total_h = runs["wall_time_s"].sum() / 3600
+    figure.supxlabel(
+        f"{len(runs)} runs of {int(runs['num_timesteps'].max()):,} environment steps; "
+        f"{total_h:.2f} h of training in total.",
+        fontsize=FONT_SIZE,
+    )
+    return figure
+
+
+@dataclass(frozen=True)
+class TitleInfo:
+    site: Mapping[str, object]  # the config's `site` section
+    config_files: Sequence[str]
+    config_hash: str
+    code_version: str
+    date: str
+    study: Sequence[str]  # lines on the runs: algorithms, seeds, steps, weeks
+    headline: Sequence[str]  # lines with the answer
+
+
+def title_figure(info: TitleInfo) -> Figure:
+    figure = Figure(figsize=PAGE_SIZE)
+    site = info.site
+    figure.text(
+        0.06,
+        0.88,
+        "solarev: how much CO2 does smart battery and EV charging control save?",
+        fontsize=FONT_SIZE + 7,
+        fontweight="bold",
+    )
+    blocks = {
+        "Site": [
+            f"{site['name']} (lat {site['latitude']}, lon {site['longitude']}, {site['altitude_m']} m, "
+            f"{site['timezone']})",
+            f"{site['days']} days from 1 January {site['year']} at {site['time_step_minutes']}-minute steps",
+            f"Grid {site['carbon_intensity_kg_per_kwh']} kg CO2/kWh, "
+            f"tariff {site['tariff_usd_per_kwh']} USD/kWh",
+        ],
+        "Answer": list(info.headline),
+        "Study": list(info.study),
+        "Traceability": [
+            f"Config: {', '.join(info.config_files) or '(defaults)'} — hash {info.config_hash}",
+            f"Code version: {info.code_version}",
+            f"Built: {info.date}",
+        ],
+    }
+    y = 0.78
+    for heading, lines in blocks.items():
+        figure.text(0.06, y, heading, fontsize=FONT_SIZE + 3, fontweight="bold")
+        y -= 0.045
+        for line in lines:
+            figure.text(0.08, y, line, fontsize=FONT_SIZE + 1)
+            y -= 0.04
+        y -= 0.025
+    return figure

@@ -1,0 +1,164 @@
+"""The comparison: summary numbers and every page, written as one multi-page PDF plus a PNG per figure
+(the Snakemake HTML report shows the PNGs)."""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from solarev.report import figures, tables
+from solarev.report.collect import REFERENCE_CONTROLLERS
+from solarev.site.figure import site_figure
+from solarev.site.profiles import SiteProfiles
+
+LEARNING_CURVE_KPIS = ("co2_kg", "ev_unmet_kwh")
+FIGURES = (  # pages after the title page, in order; also the PNG names
+    "summary",
+    "co2_per_week",
+    "learning_curves",
+    "dispatch_representative",
+    "dispatch_worst",
+    "site",
+    "cost",
+)
+PNG_DPI = 110
+
+
+@dataclass(frozen=True)
+class ComparisonInputs:
+    kpis: pd.DataFrame  # results/kpis.csv
+    timeseries: xr.Dataset  # results/timeseries.nc
+    curves: pd.DataFrame  # every learning_curve.csv stacked, columns algo and seed added
+    run_configs: Sequence[Mapping[str, Any]]  # every agent run's config.yaml
+    site_profiles: SiteProfiles
+    bess: Mapping[str, Any]  # resources/bess.json
+    site_config: Mapping[str, Any]  # the config's `site` section
+    config_files: Sequence[str]
+    config_hash: str
+    code_version: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    summary: pd.DataFrame  # tables.summary_table: the numbers of the summary page
+    title: Figure
+    pages: dict[str, Figure]  # by FIGURES name
+
+
+def share_text(summary: pd.DataFrame, controller: str) -> str:
+    row = summary[(summary["controller"] == controller) & (summary["kpi"] == "optimum_share")].iloc[0]
+    if row["runs"] == 1:
+        return f"{100 * row['point']:.0f} %"
+    return f"{100 * row['point']:.0f} % (CI {100 * row['low']:.0f}–{100 * row['high']:.0f} %)"
+
+
+def headline(summary: pd.DataFrame, confidence: float) -> list[str]:
+    """The answer in three lines: what the optimum saves, and how much of it each controller gets."""
+    co2 = summary[summary["kpi"] == "co2_kg"].set_index("controller")["point"]
+    saving = co2["uncontrolled"] - co2["optimum"]
+    agents = summary[(summary["kpi"] == "optimum_share") & ~summary["controller"].isin(REFERENCE_CONTROLLERS)]
+    ranked = agents.sort_values("point", ascending=False)["controller"]
+    return [
+        f"The LP optimum (perfect foresight) saves {saving:,.0f} kg CO2 per week, "
+        f"{saving / co2['uncontrolled']:.1%} of the uncontrolled site's {co2['uncontrolled']:,.0f} kg.",
+        f"Share of that saving reached (IQM, {confidence:.0%} CI over seeds): rule-based "
+        f"{share_text(summary, 'rule_based')};",
+        "  " + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked) + ".",
+    ]
+
+
+def study_lines(inputs: ComparisonInputs) -> list[str]:
+    runs = tables.runs_table(inputs.run_configs)
+    presets = sorted({str(config.get("preset")) for config in inputs.run_configs})
+    weeks = sorted(inputs.kpis["episode"].unique())
+    seeds = sorted(runs["seed"].unique())
+    return [
+        f"Agents: {', '.join(figures.controller_label(a) for a in dict.fromkeys(runs['algo']))} × seeds "
+        f"{', '.join(map(str, seeds))}; {int(runs['num_timesteps'].max()):,} environment steps per run "
+        f"(preset {', '.join(presets)}).",
+        "References: uncontrolled (EVs charge on arrival, battery idle); rule-based (EVs on arrival, battery "
+        "stores PV surplus and covers import); LP optimum (perfect foresight, HiGHS).",
+        f"Held-out test weeks {', '.join(map(str, weeks))} (never seen in training); "
+        "every number comes from a CityLearn run on them.",
+    ]
+
+
+def dispatch_page(inputs: ComparisonInputs, agent: str, seed: int, day: pd.Timestamp, kind: str) -> Figure:
+    seed_free = int(inputs.timeseries["seed"][0])
+    runs = {
+        figures.controller_label("optimum"): ("optimum", seed_free),
+        figures.controller_label("rule_based"): ("rule_based", seed_free),
+        f"{figures.controller_label(agent)} (seed {seed})": (agent, seed),
+    }
+    frames = {
+        name: tables.dispatch_frame(inputs.timeseries, controller, run_seed, day)
+        for name, (controller, run_seed) in runs.items()
+    }
+    return figures.dispatch_figure(frames, f"Dispatch on {kind}: {day:%a %d %b %Y}")
+
+
+def site_page(inputs: ComparisonInputs) -> Figure:
+    """The site stage's own figure (results/figures/site.png), on a page of the report's size."""
+    figure = site_figure(inputs.site_profiles, inputs.bess, inputs.site_config["name"])
+    figure.set_size_inches(figures.PAGE_SIZE)
+    return figure
+
+
+def build_comparison(
+    inputs: ComparisonInputs, bootstrap: tables.Bootstrap, date: str | None = None
+) -> Comparison:
+    summary = tables.summary_table(inputs.kpis, bootstrap)
+    agent = tables.best_agent(summary)
+    seed = tables.representative_seed(inputs.kpis, agent)
+    days = tables.dispatch_days(inputs.timeseries, agent, seed)
+    best = figures.controller_label(agent)
+    pages = {
+        "summary": figures.summary_table_figure(summary, bootstrap.confidence),
+        "co2_per_week": figures.co2_per_week_figure(
+            tables.weekly_table(inputs.kpis, "co2_kg", bootstrap), bootstrap.confidence
+        ),
+        "learning_curves": figures.learning_curves_figure(
+            {kpi: tables.learning_curve_table(inputs.curves, kpi, bootstrap) for kpi in LEARNING_CURVE_KPIS},
+            bootstrap.confidence,
+        ),
+        "dispatch_representative": dispatch_page(
+            inputs, agent, seed, days.representative, f"a typical held-out day (best agent {best})"
+        ),
+        "dispatch_worst": dispatch_page(
+            inputs, agent, seed, days.worst, f"the best agent's ({best}) worst held-out day vs the optimum"
+        ),
+        "site": site_page(inputs),
+        "cost": figures.cost_figure(tables.runs_table(inputs.run_configs)),
+    }
+    title = figures.title_figure(
+        figures.TitleInfo(
+            site=inputs.site_config,
+            config_files=inputs.config_files,
+            config_hash=inputs.config_hash,
+            code_version=inputs.code_version,
+            date=date or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            study=study_lines(inputs),
+            headline=headline(summary, bootstrap.confidence),
+        )
+    )
+    return Comparison(summary=summary, title=title, pages=pages)
+
+
+def write_pdf(comparison: Comparison, path: str | Path, subject: str) -> None:
+    """Title page then every page of FIGURES, with the traceability line in the PDF's metadata."""
+    metadata = {"Title": "solarev comparison", "Subject": subject, "Creator": "solarev"}
+    with PdfPages(path, metadata=metadata) as pdf:
+        for figure in (comparison.title, *(comparison.pages[name] for name in FIGURES)):
+            pdf.savefig(figure)
+
+
+def write_pngs(comparison: Comparison, paths: Mapping[str, str | Path]) -> None:
+    """Each page of FIGURES as a PNG, `paths` by figure name."""
+    for name in FIGURES:
+        comparison.pages[name].savefig(paths[name], dpi=PNG_DPI)

@@ -1,0 +1,156 @@
+"""The numbers behind the comparison's figures, as data frames: every figure is drawn from one of these,
+and results/summary.csv is `summary_table`, so a test can check the PDF against results/kpis.csv.
+
+Scores of a controller form a runs × held-out weeks matrix (one run for the deterministic controllers,
+one per seed for an agent); a row of the summary is its interquartile mean (IQM) with a stratified
+bootstrap confidence interval over seeds, as rliable recommends.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from solarev.evaluate.stats import stratified_bootstrap_iqm
+from solarev.report.collect import KPI_COLUMNS, REFERENCE_CONTROLLERS
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    reps: int
+    confidence: float
+    seed: int
+
+    @classmethod
+    def from_config(cls, report: Mapping[str, Any]) -> "Bootstrap":
+        return cls(report["bootstrap_reps"], report["confidence"], report["bootstrap_seed"])
+
+
+def controller_order(kpis: pd.DataFrame) -> list[str]:
+    """Reference controllers first (uncontrolled, rule_based, optimum), then the agents as listed."""
+    present = list(dict.fromkeys(kpis["controller"]))
+    return [c for c in REFERENCE_CONTROLLERS if c in present] + [
+        c for c in present if c not in REFERENCE_CONTROLLERS
+    ]
+
+
+def score_matrix(kpis: pd.DataFrame, controller: str, column: str) -> np.ndarray:
+    """runs × episodes scores of one controller (a deterministic controller is one run)."""
+    own = kpis[kpis["controller"] == controller].assign(seed=lambda frame: frame["seed"].fillna(-1))
+    return own.pivot(index="seed", columns="episode", values=column).to_numpy(float)
+
+
+def interval_row(scores: np.ndarray, bootstrap: Bootstrap) -> dict[str, float]:
+    """IQM with its CI; a single run has no spread over seeds, so its interval is the point."""
+    finite = scores[:, ~np.isnan(scores).any(axis=0)]
+    if finite.size == 0:
+        return {"point": np.nan, "low": np.nan, "high": np.nan}
+    interval = stratified_bootstrap_iqm(finite, bootstrap.reps, bootstrap.confidence, bootstrap.seed)
+    if len(finite) == 1:
+        return {"point": interval.point, "low": interval.point, "high": interval.point}
+    return {"point": interval.point, "low": interval.low, "high": interval.high}
+
+
+def summary_table(kpis: pd.DataFrame, bootstrap: Bootstrap) -> pd.DataFrame:
+    """One row per controller and KPI (incl. optimum_share): IQM over runs × held-out weeks with its CI,
+    runs and weeks counted."""
+    rows = []
+    for controller in controller_order(kpis):
+        for kpi in KPI_COLUMNS:
+            scores = score_matrix(kpis, controller, kpi)
+            runs, weeks = scores.shape
+            rows.append(
+                {"controller": controller, "kpi": kpi, **interval_row(scores, bootstrap), "runs": runs}
+                | {"weeks": weeks}
+            )
+    return pd.DataFrame(rows)
+
+
+def weekly_table(kpis: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -> pd.DataFrame:
+    """One row per controller and held-out week: IQM of `kpi` over seeds with its CI."""
+    rows = []
+    for controller in controller_order(kpis):
+        scores = score_matrix(kpis, controller, kpi)
+        weeks = sorted(kpis.loc[kpis["controller"] == controller, "episode"].unique())
+        for week, column in zip(weeks, scores.T, strict=True):
+            rows.append({"controller": controller, "week": week, **interval_row(column[:, None], bootstrap)})
+    return pd.DataFrame(rows)
+
+
+def learning_curve_table(curves: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -> pd.DataFrame:
+    """One row per algorithm and evaluation step: IQM of `kpi` over the seeds evaluated there, with CI.
+
+    `curves` is every run's learning_curve.csv stacked, with columns algo and seed added.
+    """
+    rows = []
+    for (algo, timesteps), group in curves.groupby(["algo", "timesteps"], sort=True):
+        scores = group[kpi].to_numpy(float)[:, None]
+        rows.append(
+            {"algo": algo, "timesteps": timesteps, **interval_row(scores, bootstrap), "seeds": len(group)}
+        )
+    return pd.DataFrame(rows)
+
+
+def best_agent(summary: pd.DataFrame) -> str:
+    """The agent with the highest IQM optimum_share (lowest IQM CO2 when no share is defined)."""
+    agents = summary[~summary["controller"].isin(REFERENCE_CONTROLLERS)]
+    if agents.empty:
+        raise ValueError("no agent in the comparison")
+    share = agents[agents["kpi"] == "optimum_share"].set_index("controller")["point"]
+    if share.notna().any():
+        return str(share.idxmax())
+    return str(agents[agents["kpi"] == "co2_kg"].set_index("controller")["point"].idxmin())
+
+
+def representative_seed(kpis: pd.DataFrame, controller: str, kpi: str = "co2_kg") -> int:
+    """The seed whose mean `kpi` over the held-out weeks is closest to the median over seeds: a typical
+    run, not the luckiest one."""
+    by_seed = kpis[kpis["controller"] == controller].groupby("seed")[kpi].mean()
+    return int((by_seed - by_seed.median()).abs().idxmin())
+
+
+def daily_co2(timeseries: xr.Dataset, controller: str, seed: int) -> pd.Series:
+    """kg CO2 per held-out day (local calendar day) of one run."""
+    co2 = timeseries["co2_kg"].sel(controller=controller, seed=seed).to_series()
+    return co2.groupby(co2.index.normalize()).sum()
+
+
+@dataclass(frozen=True)
+class DispatchDays:
+    representative: pd.Timestamp  # the day whose uncontrolled CO2 is the median held-out day's
+    worst: pd.Timestamp  # the day the agent falls furthest behind the optimum (kg CO2)
+
+
+def dispatch_days(timeseries: xr.Dataset, agent: str, seed: int) -> DispatchDays:
+    seed_free = int(timeseries["seed"][0])
+    uncontrolled = daily_co2(timeseries, "uncontrolled", seed_free)
+    regret = daily_co2(timeseries, agent, seed) - daily_co2(timeseries, "optimum", seed_free)
+    return DispatchDays(
+        representative=(uncontrolled - uncontrolled.median()).abs().idxmin(), worst=regret.idxmax()
+    )
+
+
+def dispatch_frame(timeseries: xr.Dataset, controller: str, seed: int, day: pd.Timestamp) -> pd.DataFrame:
+    """Power flows (kW) and battery SOC of one run on one day, indexed by time."""
+    run = timeseries.sel(controller=controller, seed=seed).to_dataframe()
+    run = run[run.index.normalize() == day]
+    step_hours = timeseries.attrs["step_hours"]
+    return pd.DataFrame(
+        {
+            "pv_kw": run["pv_kwh"] / step_hours,
+            "mall_load_kw": run["load_kwh"] / step_hours,
+            "ev_charging_kw": run["ev_kwh"] / step_hours,
+            "battery_kw": run["bess_kwh"] / step_hours,
+            "grid_import_kw": run["net_kwh"].clip(lower=0) / step_hours,
+            "soc": run["bess_soc"],
+        }
+    )
+
+
+def runs_table(run_configs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Cost of the study: one row per training run from its config.yaml."""
+    columns = ["algo", "seed", "num_timesteps", "wall_time_s", "steps_per_second", "device", "gpu"]
+    return pd.DataFrame([{column: config.get(column) for column in columns} for config in run_configs])

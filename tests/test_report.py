@@ -1,0 +1,270 @@
+"""The report library on runs built here in the pipeline's file formats (kpis.json, timeseries.nc,
+learning_curve.csv, config.yaml, site files): collection, statistics, day selection and the PDF."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from pypdf import PdfReader
+
+from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.evaluate.kpis import UNITS, kpis_by_episode
+from solarev.evaluate.stats import iqm
+from solarev.report import figures, pdf, tables
+from solarev.report.collect import Run, collect_kpis, collect_timeseries, read_kpis_table
+from solarev.report.provenance import code_version, config_hash
+from solarev.site.bess import size_battery
+from solarev.site.profiles import SiteProfiles, read_profiles
+
+WEEKS = (17, 35)
+DAYS_PER_EPISODE = 2
+# CO2 factor per run: the controllers are ordered, agents in between and spread over seeds
+FACTORS = {
+    ("uncontrolled", None): 1.0,
+    ("rule_based", None): 0.9,
+    ("optimum", None): 0.6,
+    ("sac", 0): 0.7,
+    ("sac", 1): 0.8,
+    ("sac", 2): 0.75,
+    ("ppo", 0): 0.95,
+    ("ppo", 1): 0.85,
+    ("ppo", 2): 0.9,
+}
+BOOTSTRAP = tables.Bootstrap(reps=200, confidence=0.95, seed=0)
+SITE_CONFIG = {
+    "name": "Test site",
+    "latitude": -3.75,
+    "longitude": -73.25,
+    "altitude_m": 104,
+    "timezone": "America/Lima",
+    "year": 2023,
+    "days": 35,
+    "time_step_minutes": 60,
+    "carbon_intensity_kg_per_kwh": 0.4521,
+    "tariff_usd_per_kwh": 0.2,
+}
+
+
+def episode(week: int, factor: float) -> xr.Dataset:
+    """Two hourly days of a site whose grid import (and so CO2) scales with `factor`, days differing."""
+    start = pd.Timestamp("2023-01-01") + pd.Timedelta(weeks=week)
+    time = pd.date_range(start, periods=24 * DAYS_PER_EPISODE, freq="h")
+    hour = np.asarray(time.hour)
+    pv = np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None) * 10
+    load = np.where((hour >= 9) & (hour < 22), 6.0, 2.0) * (1 + 0.5 * (time.day % 2))
+    ev = np.where(hour == 18, 4.0, 0.0)
+    bess = np.where(hour == 12, 2.0, 0.0) - np.where(hour == 19, 2.0, 0.0)
+    net = (load + ev + bess - pv) * np.where(load + ev + bess > pv, factor, 1.0)
+    values = {
+        "pv_kwh": pv,
+        "load_kwh": load,
+        "net_kwh": net,
+        "co2_kg": 0.45 * np.clip(net, 0, None),
+        "cost_usd": 0.2 * np.clip(net, 0, None),
+        "bess_kwh": bess,
+        "bess_soc": 0.5 + np.cumsum(bess) / 20,
+        "ev_kwh": ev,
+        "ev_delivered_kwh": ev,
+        "ev_unmet_kwh": np.zeros(len(time)),
+    }
+    return xr.Dataset(
+        {
+            name: ("time", data, {"units": UNITS[name][0], "long_name": UNITS[name][1]})
+            for name, data in values.items()
+        },
+        coords={
+            "time": ("time", time, {"timezone": "America/Lima"}),
+            "episode": ("time", np.full(len(time), week)),
+        },
+        attrs={"bess_capacity_kwh": 20.0, "step_hours": 1.0},
+    )
+
+
+def write_run(folder: Path, controller: str, factor: float) -> None:
+    folder.mkdir(parents=True)
+    timeseries = xr.concat([episode(week, factor) for week in WEEKS], dim="time")
+    records = (
+        kpis_by_episode(timeseries).reset_index().assign(controller=controller).to_dict(orient="records")
+    )
+    (folder / "kpis.json").write_text(json.dumps(records))
+    timeseries.to_netcdf(folder / "timeseries.nc", engine="h5netcdf")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
+    root = tmp_path_factory.mktemp("runs")
+    result = []
+    for (controller, seed), factor in FACTORS.items():
+        folder = root / controller / ("" if seed is None else f"seed{seed}")
+        write_run(folder, controller, factor)
+        result.append(Run(controller, seed, folder))
+    return result
+
+
+@pytest.fixture(scope="module")
+def kpis(runs: list[Run], tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """collect_kpis's table after a round trip through results/kpis.csv."""
+    path = tmp_path_factory.mktemp("kpis") / "kpis.csv"
+    collect_kpis(runs).to_csv(path, index=False)
+    return read_kpis_table(path)
+
+
+def test_kpis_table_has_every_run_and_week_with_optimum_share(kpis: pd.DataFrame):
+    assert len(kpis) == len(FACTORS) * len(WEEKS)
+    assert kpis.loc[kpis["controller"] == "optimum", "seed"].isna().all()
+    assert kpis.loc[kpis["controller"] == "sac", "seed"].tolist() == [0, 0, 1, 1, 2, 2]
+    share = kpis.set_index(["controller", "episode"])["optimum_share"]
+    assert share["uncontrolled"].tolist() == [0.0, 0.0] and share["optimum"].tolist() == [1.0, 1.0]
+    co2 = kpis.groupby("controller")["co2_kg"].mean()
+    assert co2["optimum"] < co2["sac"] < co2["rule_based"] < co2["uncontrolled"]
+
+
+def test_timeseries_has_controller_seed_time_with_units(runs: list[Run]):
+    dataset = collect_timeseries(runs)
+    assert dict(dataset.sizes) == {"controller": 5, "seed": 3, "time": 2 * 24 * DAYS_PER_EPISODE}
+    assert list(dataset["controller"].values) == ["uncontrolled", "rule_based", "optimum", "sac", "ppo"]
+    assert dataset["seeded"].values.tolist() == [False, False, False, True, True]
+    assert dataset["co2_kg"].attrs["units"] == "kg" and dataset["bess_soc"].attrs["long_name"]
+    optimum = dataset["net_kwh"].sel(controller="optimum")
+    assert (optimum == optimum.sel(seed=0)).all()  # seed-free controllers repeat along seed
+    sac1 = dataset["co2_kg"].sel(controller="sac", seed=1).sum().item()
+    with xr.open_dataset(runs[4].folder / "timeseries.nc") as own:
+        assert sac1 == pytest.approx(own["co2_kg"].sum().item())
+
+
+def test_runs_on_other_steps_are_refused(runs: list[Run], tmp_path: Path):
+    shifted = tmp_path / "shifted"
+    write_run(shifted, "a2c", 0.8)
+    with xr.open_dataset(shifted / "timeseries.nc") as dataset:
+        moved = dataset.load()
+    moved.assign_coords(time=moved["time"] + pd.Timedelta(hours=1)).to_netcdf(shifted / "timeseries.nc")
+    with pytest.raises(ValueError, match="a2c/seed0 was evaluated on other steps"):
+        collect_timeseries([*runs, Run("a2c", 0, shifted)])
+
+
+def test_summary_is_the_iqm_of_kpis_csv_with_intervals_over_seeds(kpis: pd.DataFrame):
+    summary = tables.summary_table(kpis, BOOTSTRAP).set_index(["controller", "kpi"])
+    rule_based = summary.loc[("rule_based", "co2_kg")]
+    assert rule_based["point"] == rule_based["low"] == rule_based["high"]
+    assert rule_based["point"] == pytest.approx(kpis.loc[kpis["controller"] == "rule_based", "co2_kg"].mean())
+    sac = summary.loc[("sac", "optimum_share")]
+    assert sac["point"] == pytest.approx(iqm(kpis.loc[kpis["controller"] == "sac", "optimum_share"]))
+    assert sac["low"] < sac["point"] < sac["high"] and (sac["runs"], sac["weeks"]) == (3, 2)
+
+
+def test_weekly_table_gives_each_week_its_own_interval(kpis: pd.DataFrame):
+    weekly = tables.weekly_table(kpis, "co2_kg", BOOTSTRAP).set_index(["controller", "week"])
+    own = kpis[(kpis["controller"] == "ppo") & (kpis["episode"] == 35)]["co2_kg"]
+    assert weekly.loc[("ppo", 35), "point"] == pytest.approx(iqm(own))
+    assert weekly.loc[("ppo", 35), "low"] <= own.median() <= weekly.loc[("ppo", 35), "high"]
+
+
+def test_best_agent_its_typical_seed_and_the_days_shown(kpis: pd.DataFrame, runs: list[Run]):
+    summary = tables.summary_table(kpis, BOOTSTRAP)
+    assert tables.best_agent(summary) == "sac"
+    assert tables.representative_seed(kpis, "sac") == 2  # factors 0.7, 0.8, 0.75: median 0.75
+    days = tables.dispatch_days(collect_timeseries(runs), "sac", 2)
+    assert days.representative in days_of(WEEKS) and days.worst in days_of(WEEKS)
+    # the second day of each episode has the larger load: more CO2, and the largest gap to the optimum
+    assert days.worst.day % 2 == 1
+
+
+def days_of(weeks: tuple[int, ...]) -> list[pd.Timestamp]:
+    return [pd.Timestamp("2023-01-01") + pd.Timedelta(weeks=w, days=d) for w in weeks for d in range(2)]
+
+
+def test_dispatch_frame_is_in_kilowatts(runs: list[Run]):
+    dataset = collect_timeseries(runs)
+    day = pd.Timestamp("2023-05-01")
+    frame = tables.dispatch_frame(dataset.assign_attrs(step_hours=0.5), "optimum", 0, day)
+    assert len(frame) == 24 and frame.index.normalize().unique().tolist() == [day]
+    assert frame["pv_kw"].max() == pytest.approx(20.0)  # 10 kWh in a half-hour step
+
+
+def test_learning_curve_table_aggregates_seeds_per_step():
+    curves = pd.DataFrame(
+        {
+            "algo": ["sac"] * 6,
+            "seed": [0, 1, 2] * 2,
+            "timesteps": [0, 0, 0, 500, 500, 500],
+            "co2_kg": [10.0, 12.0, 11.0, 8.0, 9.0, 7.0],
+        }
+    )
+    table = tables.learning_curve_table(curves, "co2_kg", BOOTSTRAP)
+    assert table["point"].tolist() == pytest.approx([11.0, 8.0]) and table["seeds"].tolist() == [3, 3]
+    assert (table["low"] <= table["point"]).all() and (table["point"] <= table["high"]).all()
+
+
+@pytest.fixture(scope="module")
+def site_profiles(tmp_path_factory: pytest.TempPathFactory) -> SiteProfiles:
+    spec = SyntheticSite(days=35)
+    folder = write_synthetic_site(spec, tmp_path_factory.mktemp("site"))
+    return read_profiles(
+        SITE_CONFIG, folder / "solar.csv", folder / "mall_load.csv", folder / "ev_sessions.csv"
+    )
+
+
+def test_provenance():
+    assert config_hash({"a": 1, "b": {"c": 2}}) == config_hash({"b": {"c": 2}, "a": 1})
+    assert config_hash({"a": 1}) != config_hash({"a": 2})
+    assert code_version().startswith("solarev 0.1.0")
+
+
+def test_number_formats():
+    assert figures.decimals([12345.6, 3.0]) == 0 and figures.decimals([0.4321]) == 3
+    assert figures.decimals([45.6]) == 2 and figures.format_number(float("nan"), 1) == "n/a"
+
+
+def test_comparison_pdf_pages_and_table_text(
+    kpis: pd.DataFrame, runs: list[Run], site_profiles: SiteProfiles, tmp_path: Path
+):
+    curves = pd.concat(
+        pd.DataFrame(
+            {"timesteps": [0, 500, 1000], "co2_kg": [10.0, 9.0, 8.0 + s], "ev_unmet_kwh": 0.0}
+        ).assign(algo=a, seed=s)
+        for a in ("sac", "ppo")
+        for s in range(3)
+    )
+    run_configs = [
+        {
+            "algo": a,
+            "seed": s,
+            "preset": "test",
+            "num_timesteps": 1000,
+            "wall_time_s": 60.0 + s,
+            "steps_per_second": 100.0,
+            "device": "cpu",
+            "gpu": None,
+        }
+        for a in ("sac", "ppo")
+        for s in range(3)
+    ]
+    inputs = pdf.ComparisonInputs(
+        kpis=kpis,
+        timeseries=collect_timeseries(runs),
+        curves=curves,
+        run_configs=run_configs,
+        site_profiles=site_profiles,
+        bess=size_battery(10.0, 0.8, 0.95, 1.2, 10, 2.75),
+        site_config=SITE_CONFIG,
+        config_files=["config/test.yaml"],
+        config_hash="0123456789ab",
+        code_version="solarev 0.1.0",
+    )
+    comparison = pdf.build_comparison(inputs, BOOTSTRAP, date="2026-01-01")
+    path = tmp_path / "comparison.pdf"
+    pdf.write_pdf(comparison, path, subject="test")
+    pngs = {name: tmp_path / f"{name}.png" for name in pdf.FIGURES}
+    pdf.write_pngs(comparison, pngs)
+    reader = PdfReader(path)
+    assert len(reader.pages) == 1 + len(pdf.FIGURES)
+    assert all(png.stat().st_size > 10_000 for png in pngs.values())
+    title, table = reader.pages[0].extract_text(), reader.pages[1].extract_text()
+    assert "0123456789ab" in title and "Test site" in title
+    for kpi in ("co2_kg", "optimum_share"):
+        for point in comparison.summary.loc[comparison.summary["kpi"] == kpi, "point"]:
+            shown = figures.display_value(kpi, point)
+            assert f"{shown:,.{figures.decimals([shown])}f}"[:4] in table
