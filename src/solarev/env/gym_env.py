@@ -1,8 +1,10 @@
-"""Gymnasium environment for SB3 on top of the site's CityLearn env (the environment of record).
+"""Gymnasium environments for SB3: the site's CityLearn env (the environment of record) and what every
+simulator of the site shares.
 
-CityLearn simulates every step; this wrapper only chooses the episode window, maps actions, and builds
-observations and the reward from arrays precomputed per episode plus a few CityLearn state values, so that
-it adds little to CityLearn's own step time (benchmarks/bench_env.py measures it).
+SiteEnv chooses the episode window, maps actions, and builds observations and the reward from arrays
+precomputed per episode plus the battery's SOC and each socket's charger consumption, which a subclass
+simulates: SolarEvEnv with CityLearn (adding little to CityLearn's own step time, benchmarks/bench_env.py
+measures it), solarev.env.fast.FastSolarEvEnv with its numpy twin.
 
 Actions, all in [-1, 1]: [0] battery (fraction of nominal power, + charges), [1 + s] socket s's charging
 power mapped linearly from [-1, 1] to [0, 1] of its charger's power (ignored while no EV is plugged in).
@@ -81,11 +83,13 @@ def check_citylearn_site(citylearn: CityLearnEnv, site: Site) -> None:
             )
 
 
-class SolarEvEnv(gym.Env):
+class SiteEnv(gym.Env):
     """One building, central agent: the battery and every socket, episodes drawn from `windows`.
 
     reset() picks the window: `options={"window": i}` explicitly, else a seeded random one when `sample`
-    (training), else the next one in order (evaluation).
+    (training), else the next one in order (evaluation). A subclass simulates: `start_simulation()` for
+    `self.window`, `simulate(bess_action, ev_actions)` one step, returning each socket's charger consumption
+    (kWh) and the step's kg CO2, `bess_soc()`, `step_index` and `episode_record()`.
     """
 
     metadata = {"render_modes": []}
@@ -93,7 +97,6 @@ class SolarEvEnv(gym.Env):
     def __init__(
         self,
         site: Site,
-        schema_path: str | Path,
         windows: Sequence[Window],
         *,
         forecast_steps: int,
@@ -105,16 +108,6 @@ class SolarEvEnv(gym.Env):
         self.forecast_steps = forecast_steps
         self.unmet_weight = unmet_weight_kg_per_kwh
         self.sample = sample
-        # A Path (not str): CityLearn treats an unknown string as a dataset name and would go online.
-        self.citylearn = CityLearnEnv(Path(schema_path), central_agent=True, offline=True, render_mode="none")
-        check_citylearn_site(self.citylearn, site)
-        self.building = self.citylearn.buildings[0]
-        self.chargers = self.building.electric_vehicle_chargers
-        names = self.citylearn.action_names[0]
-        self.bess_action = names.index("electrical_storage")
-        self.ev_actions = np.array(
-            [names.index(f"electric_vehicle_storage_{charger_id(s)}") for s in range(site.n_sockets)]
-        )
         self.site_features = self.precompute_site_features()
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
@@ -172,6 +165,7 @@ class SolarEvEnv(gym.Env):
         steps_to_due[steps, socket] = sessions.last[index] + 1 - steps
         self.need_start = np.full((n_steps + 1, n_sockets), np.nan)
         self.need_start[sessions.first, sessions.socket] = sessions.need_kwh
+        self.needs_start = ~np.isnan(self.need_start)
         self.due = np.zeros((n_steps + 1, n_sockets), dtype=bool)
         self.due[sessions.last, sessions.socket] = True
         self.sessions, self.plugged = sessions, plugged
@@ -184,22 +178,33 @@ class SolarEvEnv(gym.Env):
         ).astype(np.float32)
         self.remaining = np.zeros(n_sockets)
         self.start_needs(0)
-        # CityLearn reallocates these arrays on reset; holding them avoids attribute lookups per step.
-        self.charger_consumption = [charger.electricity_consumption for charger in self.chargers]
 
     def start_needs(self, step: int) -> None:
-        starting = ~np.isnan(self.need_start[step])
-        self.remaining[starting] = self.need_start[step, starting]
+        np.copyto(self.remaining, self.need_start[step], where=self.needs_start[step])
 
     @property
     def step_index(self) -> int:
-        return int(self.citylearn.time_step)
+        raise NotImplementedError
+
+    def bess_soc(self) -> float:
+        raise NotImplementedError
+
+    def start_simulation(self) -> None:
+        raise NotImplementedError
+
+    def simulate(self, bess_action: float, ev_actions: np.ndarray) -> tuple[np.ndarray, float]:
+        raise NotImplementedError
+
+    def episode_record(self) -> EpisodeRecord:
+        raise NotImplementedError
 
     def observation(self) -> np.ndarray:
-        step = self.step_index
-        soc = self.building.electrical_storage.soc[step]
         return np.concatenate(
-            [self.static_observations[step], [soc], self.remaining / self.site.socket_battery_kwh],
+            [
+                self.static_observations[self.step_index],
+                [self.bess_soc()],
+                self.remaining / self.site.socket_battery_kwh,
+            ],
             dtype=np.float32,
         )
 
@@ -218,10 +223,8 @@ class SolarEvEnv(gym.Env):
         super().reset(seed=seed)
         self.window_index = self.choose_window(options)
         self.window = self.windows[self.window_index]
-        # One explicit split: CityLearn's episode is exactly this window (end row is the terminal one).
-        self.citylearn.episode_time_steps = [(self.window.start, self.window.end)]
-        self.citylearn.reset()
         self.prepare_episode()
+        self.start_simulation()
         return self.observation(), {"window": self.window.label}
 
     def action_from_energy(self, bess_kwh: float, ev_kwh: np.ndarray) -> np.ndarray:
@@ -231,29 +234,83 @@ class SolarEvEnv(gym.Env):
         ev = 2.0 * ev_kwh / site.socket_step_kwh - 1.0
         return np.clip(np.concatenate([[bess], ev]), -1.0, 1.0).astype(np.float32)
 
-    def citylearn_actions(self, action: np.ndarray) -> list[np.ndarray]:
-        action = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
-        actions = np.empty(len(action))
-        actions[self.bess_action] = action[0]
-        actions[self.ev_actions] = (action[1:] + 1.0) / 2.0
-        return [actions]
-
     def step(self, action: np.ndarray):
         step = self.step_index
-        # CityLearn's step would also assemble its own observations, reward and info, none of which this
-        # wrapper uses; the runtime's feedback-free step is the same simulation without that work.
-        self.citylearn._runtime_service.step_without_feedback(self.citylearn_actions(action))
-        delivered = np.fromiter((consumption[step] for consumption in self.charger_consumption), float)
+        # The battery's action is a fraction of nominal power; a socket's maps [-1, 1] to [0, 1] of its power.
+        action = np.asarray(action, dtype=float).clip(-1.0, 1.0)
+        delivered, co2 = self.simulate(float(action[0]), (action[1:] + 1.0) / 2.0)
         self.remaining -= delivered * CHARGER_EFFICIENCY
         due = self.due[step]
         unmet = float(shortfall(self.remaining[due]).sum())
         self.remaining[due] = 0.0
-        co2 = float(self.building.net_electricity_consumption_emission[step])
-        terminated = bool(self.citylearn.terminated)
+        terminated = bool(self.step_index == self.window.n_steps)
         if not terminated:
             self.start_needs(step + 1)
         reward = -(co2 + self.unmet_weight * unmet)
         return self.observation(), reward, terminated, False, {"co2_kg": co2, "ev_unmet_kwh": unmet}
+
+
+class SolarEvEnv(SiteEnv):
+    """SiteEnv simulated by CityLearn from the site's schema."""
+
+    def __init__(
+        self,
+        site: Site,
+        schema_path: str | Path,
+        windows: Sequence[Window],
+        *,
+        forecast_steps: int,
+        unmet_weight_kg_per_kwh: float,
+        sample: bool,
+    ):
+        super().__init__(
+            site,
+            windows,
+            forecast_steps=forecast_steps,
+            unmet_weight_kg_per_kwh=unmet_weight_kg_per_kwh,
+            sample=sample,
+        )
+        # A Path (not str): CityLearn treats an unknown string as a dataset name and would go online.
+        self.citylearn = CityLearnEnv(Path(schema_path), central_agent=True, offline=True, render_mode="none")
+        check_citylearn_site(self.citylearn, site)
+        self.building = self.citylearn.buildings[0]
+        self.chargers = self.building.electric_vehicle_chargers
+        names = self.citylearn.action_names[0]
+        self.bess_action = names.index("electrical_storage")
+        self.ev_actions = np.array(
+            [names.index(f"electric_vehicle_storage_{charger_id(s)}") for s in range(site.n_sockets)]
+        )
+
+    @property
+    def step_index(self) -> int:
+        return int(self.citylearn.time_step)
+
+    def bess_soc(self) -> float:
+        # The building's own step: after the last step CityLearn advances the env but not the building, and
+        # the env's terminal row of the SOC series is never written.
+        building = self.building
+        return building.electrical_storage.soc[building.time_step]
+
+    def start_simulation(self) -> None:
+        # One explicit split: CityLearn's episode is exactly this window (end row is the terminal one).
+        self.citylearn.episode_time_steps = [(self.window.start, self.window.end)]
+        self.citylearn.reset()
+        # CityLearn reallocates these arrays on reset; holding them avoids attribute lookups per step.
+        self.charger_consumption = [charger.electricity_consumption for charger in self.chargers]
+
+    def citylearn_actions(self, bess_action: float, ev_actions: np.ndarray) -> list[np.ndarray]:
+        actions = np.empty(1 + len(ev_actions))
+        actions[self.bess_action] = bess_action
+        actions[self.ev_actions] = ev_actions
+        return [actions]
+
+    def simulate(self, bess_action: float, ev_actions: np.ndarray) -> tuple[np.ndarray, float]:
+        step = self.step_index
+        # CityLearn's step would also assemble its own observations, reward and info, none of which this
+        # wrapper uses; the runtime's feedback-free step is the same simulation without that work.
+        self.citylearn._runtime_service.step_without_feedback(self.citylearn_actions(bess_action, ev_actions))
+        delivered = np.fromiter((consumption[step] for consumption in self.charger_consumption), float)
+        return delivered, float(self.building.net_electricity_consumption_emission[step])
 
     def episode_record(self) -> EpisodeRecord:
         """CityLearn's time series of the episode just finished (read before the next reset)."""
@@ -276,6 +333,22 @@ class SolarEvEnv(gym.Env):
         )
 
 
+def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[Window]:
+    """The windows of `split`: "training" (every training window) or "validation"/"test" (each week)."""
+    if split == "training":
+        return training_windows(episodes, site.steps_per_day, site.n_steps)
+    return evaluation_windows(episodes, split, site.steps_per_day, site.n_steps)
+
+
+def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
+    """SiteEnv's keyword arguments from the config's `env` section: training samples windows at random."""
+    return {
+        "forecast_steps": env_config["forecast_steps"],
+        "unmet_weight_kg_per_kwh": env_config["unmet_energy_weight_kg_per_kwh"],
+        "sample": split == "training",
+    }
+
+
 def make_env(
     site: Site,
     schema_path: str | Path,
@@ -287,15 +360,5 @@ def make_env(
 
     `episodes` and `env_config` are the config sections of those names.
     """
-    if split == "training":
-        windows = training_windows(episodes, site.steps_per_day, site.n_steps)
-    else:
-        windows = evaluation_windows(episodes, split, site.steps_per_day, site.n_steps)
-    return SolarEvEnv(
-        site,
-        schema_path,
-        windows,
-        forecast_steps=env_config["forecast_steps"],
-        unmet_weight_kg_per_kwh=env_config["unmet_energy_weight_kg_per_kwh"],
-        sample=split == "training",
-    )
+    windows = split_windows(site, episodes, split)
+    return SolarEvEnv(site, schema_path, windows, **env_options(env_config, split))
