@@ -2,6 +2,7 @@
 config/agents.yaml (a job's params, so that editing one algorithm's hyperparameters reruns only its jobs)
 and the GPUs a job reserves."""
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from solarev.config import ConfigError, load_yaml
 def agent_params(
     agents_path: str | Path, preset: str, algorithms: Iterable[str]
 ) -> dict[str, dict[str, Any]]:
-    """algo -> {preset: {algo: its entry}}, the form solarev.rl.hyperparameters.agent_settings reads."""
+    """algo -> {preset: {algo: its entry}}, the form solarev.rl.hyperparameters.agent_settings reads; keys
+    sorted, since Snakemake compares params as text and reordering keys changes nothing."""
     presets = load_yaml(agents_path)
     if preset not in presets:
         raise ConfigError(
@@ -23,7 +25,10 @@ def agent_params(
         raise ConfigError(
             f"training.algorithms: {', '.join(missing)} missing from preset {preset!r} of {agents_path}"
         )
-    return {algo: {preset: {algo: presets[preset][algo]}} for algo in algorithms}
+    return {
+        algo: json.loads(json.dumps({preset: {algo: presets[preset][algo]}}, sort_keys=True))
+        for algo in algorithms
+    }
 
 
 def job_gpus(gpus: int, requested_device: str, preferred_device: str) -> int:
