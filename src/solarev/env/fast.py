@@ -125,22 +125,9 @@ def arrival_soc(site: Site, window: Window, sessions: EpisodeSessions) -> np.nda
 class FastSolarEvEnv(SiteEnv):
     """SiteEnv simulated by the numpy twin of the site's CityLearn schema."""
 
-    def __init__(
-        self,
-        site: Site,
-        windows: Sequence[Window],
-        *,
-        forecast_steps: int,
-        unmet_weight_kg_per_kwh: float,
-        sample: bool,
-    ):
-        super().__init__(
-            site,
-            windows,
-            forecast_steps=forecast_steps,
-            unmet_weight_kg_per_kwh=unmet_weight_kg_per_kwh,
-            sample=sample,
-        )
+    def __init__(self, site: Site, windows: Sequence[Window], **options: Any):
+        """`options`: SiteEnv's forecast_steps, unmet_weight_kg_per_kwh and sample (see env_options)."""
+        super().__init__(site, windows, **options)
         # The schema's seconds per step, as CityLearn turns them back into hours.
         self.step_hours = round(site.step_hours * 3600) / 3600.0
         self.battery = BatteryModel.of_site(site, self.step_hours)
@@ -156,7 +143,7 @@ class FastSolarEvEnv(SiteEnv):
         return self.time_index
 
     def bess_soc(self) -> float:
-        return self.soc
+        return float(self.soc)
 
     def start_simulation(self) -> None:
         window, sessions, n_sockets = self.window, self.sessions, self.site.n_sockets

@@ -289,7 +289,7 @@ class SolarEvEnv(SiteEnv):
         # The building's own step: after the last step CityLearn advances the env but not the building, and
         # the env's terminal row of the SOC series is never written.
         building = self.building
-        return building.electrical_storage.soc[building.time_step]
+        return float(building.electrical_storage.soc[building.time_step])
 
     def start_simulation(self) -> None:
         # One explicit split: CityLearn's episode is exactly this window (end row is the terminal one).
