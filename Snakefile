@@ -13,6 +13,7 @@ include: "rules/common.smk"
 include: "rules/site.smk"
 include: "rules/env.smk"
 include: "rules/control.smk"
+include: "rules/train.smk"
 
 
 rule all:
@@ -23,4 +24,9 @@ rule all:
         expand(
             "results/control/{controller}/kpis.json",
             controller=["uncontrolled", "rule_based", "optimum"],
+        ),
+        expand(
+            "results/agents/{algo}/seed{seed}/kpis.json",
+            algo=config["training"]["algorithms"],
+            seed=config["training"]["seeds"],
         ),

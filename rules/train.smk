@@ -32,7 +32,13 @@ rule train:
         schema="resources/citylearn/schema.json",
         code=[
             *AGENT_CODE,
-            *code("rl/training", "rl/callbacks", "rl/checkpoints", "rl/devices"),
+            *code(
+                "env/fast",
+                "rl/training",
+                "rl/callbacks",
+                "rl/checkpoints",
+                "rl/devices",
+            ),
         ],
     output:
         model="results/agents/{algo}/seed{seed}/model.zip",

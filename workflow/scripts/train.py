@@ -4,10 +4,11 @@ learning curve on the validation weeks in CityLearn."""
 from pathlib import Path
 
 import solarev.logs
+from solarev.env.fast import training_env_factory
 from solarev.env.gym_env import make_env
 from solarev.env.site import SITE_FILES, load_site
 from solarev.rl.hyperparameters import agent_settings
-from solarev.rl.study import mean_kpis, resume_key, training_env_factory
+from solarev.rl.study import mean_kpis, resume_key
 from solarev.rl.training import train, training_device
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
@@ -18,7 +19,7 @@ schema_path = Path(smk.input.schema)
 settings = agent_settings(smk.params.agents, training["preset"], smk.wildcards.algo)
 with training_device(training["device"], settings) as device:
     train(
-        training_env_factory(training["simulator"], site, schema_path, episodes, env_config),
+        training_env_factory(training["simulator"], site, schema_path, episodes, env_config, "training"),
         settings,
         total_timesteps=training["total_timesteps"],
         seed=int(smk.wildcards.seed),

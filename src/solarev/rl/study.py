@@ -1,41 +1,19 @@
-"""The agents of the study on the site: training environments on the configured simulator, the validation
-KPIs of the learning curve (in CityLearn), a run's resume key, and the agent's KPI files in the controllers'
-format."""
+"""The agents of the study on the site: the learning curve's KPIs, a run's resume key, and the agent's KPI
+files in the controllers' format."""
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from solarev.env.evaluation import Evaluation, evaluate_policy
-from solarev.env.gym_env import SolarEvEnv, make_env
-from solarev.env.site import Site
+from solarev.env.gym_env import SiteEnv
 from solarev.rl.callbacks import EvaluatePolicy
 from solarev.rl.policy import Policy
-from solarev.rl.training import EnvFactory
-
-SIMULATORS = ("fast", "citylearn")
 
 
-def training_env_factory(
-    simulator: str,
-    site: Site,
-    schema_path: Path,
-    episodes: Mapping[str, Any],
-    env_config: Mapping[str, Any],
-) -> EnvFactory:
-    """seed -> training environment on `simulator` (the environments' own seeds come from SB3's reset)."""
-    if simulator == "citylearn":
-        return lambda seed: make_env(site, schema_path, episodes, env_config, "training")
-    if simulator == "fast":
-        from solarev.env.fast import training_env_factory as fast_factory
-
-        return fast_factory(simulator, site, schema_path, episodes, env_config, "training")
-    raise ValueError(f"training.simulator: {simulator!r} is not allowed (allowed: {', '.join(SIMULATORS)})")
-
-
-def mean_kpis(env: SolarEvEnv) -> EvaluatePolicy:
+def mean_kpis(env: SiteEnv) -> EvaluatePolicy:
     """Policy -> its KPIs averaged over the env's evaluation weeks (a row of the learning curve)."""
 
     def evaluate(policy: Policy) -> dict[str, float]:
