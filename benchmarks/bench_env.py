@@ -1,6 +1,8 @@
-"""Speed and yardsticks of the CityLearn site: steps/s of raw CityLearn and of the SB3 wrapper on the same
-site (the wrapper should keep >= 0.9 of raw), LP solve time for one test week and the whole year, and CO2
-per test week for the three reference controllers with the LP-vs-replay gap.
+"""Speed and yardsticks of the CityLearn site: steps/s of raw CityLearn, of the SB3 wrapper on the same
+site (the wrapper should keep >= 0.9 of raw) and of the numpy twin (solarev.env.fast, single env and
+--n-envs in a DummyVecEnv; target >= 50x raw CityLearn), the twin's largest difference from CityLearn over
+a timed episode, LP solve time for one test week and the whole year, and CO2 per test week for the three
+reference controllers with the LP-vs-replay gap.
 
     .venv/bin/python benchmarks/bench_env.py                     # synthetic site at the default scale
     .venv/bin/python benchmarks/bench_env.py --resources resources --config config/config.yaml
@@ -12,16 +14,20 @@ steps, 364 days) into a temporary folder; its numbers are for speed, not for the
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from citylearn.citylearn import CityLearnEnv
+from stable_baselines3.common.vec_env import DummyVecEnv
 
 from solarev.config import load_yaml
 from solarev.control import CONTROLLERS, evaluate_controller
 from solarev.control.optimum import solve_optimum
 from solarev.env.episodes import Window
-from solarev.env.gym_env import SolarEvEnv, make_env
+from solarev.env.fast import make_fast_env
+from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
 from solarev.env.site import Site, load_site, site_files
 from solarev.env.synthetic import SyntheticSite, write_synthetic_site
@@ -49,31 +55,70 @@ def raw_episode(env: CityLearnEnv, rng: np.random.Generator) -> int:
     return steps
 
 
-def wrapper_episode(env: SolarEvEnv, rng: np.random.Generator) -> int:
-    env.reset(options={"window": 0})
-    terminated = False
-    while not terminated:
-        _, _, terminated, _, _ = env.step(rng.uniform(-1, 1, env.action_space.shape))
-    return env.window.n_steps
+def random_actions(env: SiteEnv, seed: int) -> np.ndarray:
+    """One episode of the env's first window in random actions (float32, as an SB3 policy gives them)."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, (env.windows[0].n_steps, *env.action_space.shape)).astype(np.float32)
 
 
-def steps_per_second(schema_path: Path, env: SolarEvEnv, episodes: int) -> tuple[float, float]:
-    """Best steps/s of raw CityLearn and of the wrapper on the env's first window, episodes interleaved
-    so that other load on the machine hits both alike."""
+def site_env_episodes(env: SiteEnv, actions: np.ndarray, episodes: int = 1) -> int:
+    """Steps taken by `episodes` runs of the first window with `actions`."""
+    for _ in range(episodes):
+        env.reset(options={"window": 0})
+        for action in actions:
+            env.step(action)
+    return episodes * len(actions)
+
+
+def steps_per_second(schema_path: Path, env: SiteEnv, twin: SiteEnv, episodes: int) -> dict[str, float]:
+    """Best steps/s of raw CityLearn, the wrapper and the twin on the env's first window, episodes
+    interleaved so that other load on the machine hits all alike; the twin gets more (short) episodes."""
     raw = CityLearnEnv(schema_path, central_agent=True, offline=True, render_mode="none")
     window = env.windows[0]
     raw.episode_time_steps = [(window.start, window.end)]
     rng = np.random.default_rng(0)
-    best = {"raw": 0.0, "wrapper": 0.0}
-    for _ in range(episodes):
-        for name, run in (
-            ("raw", lambda: raw_episode(raw, rng)),
-            ("wrapper", lambda: wrapper_episode(env, rng)),
-        ):
+    best = {"raw CityLearn": 0.0, "wrapper": 0.0, "twin": 0.0}
+    for episode in range(episodes):
+        actions = random_actions(env, episode)
+        runs = {
+            "raw CityLearn": partial(raw_episode, raw, rng),
+            "wrapper": partial(site_env_episodes, env, actions),
+            "twin": partial(site_env_episodes, twin, actions, 10),
+        }
+        for name, run in runs.items():
             started = time.perf_counter()
             steps = run()
             best[name] = max(best[name], steps / (time.perf_counter() - started))
-    return best["raw"], best["wrapper"]
+    return best
+
+
+def vec_steps_per_second(make: Callable[[], SiteEnv], n_envs: int, n_steps: int) -> float:
+    """Steps/s (summed over envs) of `n_envs` twins in a DummyVecEnv, resets on episode ends included."""
+    venv = DummyVecEnv([make] * n_envs)
+    venv.seed(0)
+    venv.reset()
+    actions = np.random.default_rng(0).uniform(-1, 1, (n_steps, n_envs, *venv.action_space.shape))
+    started = time.perf_counter()
+    for action in actions.astype(np.float32):
+        venv.step(action)
+    return n_steps * n_envs / (time.perf_counter() - started)
+
+
+def largest_differences(env: SiteEnv, twin: SiteEnv, actions: np.ndarray) -> dict[str, float]:
+    """The same episode through CityLearn and the twin: largest |difference| per series, relative to the
+    series' largest magnitude."""
+    records: list[EpisodeRecord] = []
+    for simulator in (env, twin):
+        site_env_episodes(simulator, actions)
+        records.append(simulator.episode_record())
+    names = ["pv_kwh", "load_kwh", "net_kwh", "co2_kg", "bess_kwh", "bess_soc", "ev_kwh", "ev_delivered_kwh"]
+    return {
+        name: float(
+            np.abs(getattr(records[0], name) - getattr(records[1], name)).max()
+            / max(np.abs(getattr(records[0], name)).max(), 1e-9)
+        )
+        for name in names
+    }
 
 
 def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Site, dict]:
@@ -93,6 +138,7 @@ def main() -> None:
     parser.add_argument("--resources", help="folder with the site stage's outputs (default: synthetic site)")
     parser.add_argument("--config", default=REPO / "config" / "config.yaml")
     parser.add_argument("--episodes", type=int, default=3, help="timed episodes per simulator (best kept)")
+    parser.add_argument("--n-envs", type=int, default=8, help="twins in the DummyVecEnv")
     parser.add_argument("--skip-year", action="store_true", help="skip the whole-year LP")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -105,12 +151,18 @@ def main() -> None:
         print(f"schema written in {time.perf_counter() - started:.1f} s")
 
         env = make_env(site, schema_path, config["episodes"], config["env"], "test")
-        raw, wrapped = steps_per_second(schema_path, env, args.episodes)
-        print(
-            f"steps/s on test week {env.windows[0].label}: raw CityLearn {raw:.1f}, wrapper {wrapped:.1f}, ",
-            end="",
+        twin = make_fast_env(site, config["episodes"], config["env"], "test")
+        speeds = steps_per_second(schema_path, env, twin, args.episodes)
+        speeds[f"{args.n_envs} twins in a DummyVecEnv"] = vec_steps_per_second(
+            lambda: make_fast_env(site, config["episodes"], config["env"], "training"), args.n_envs, 2000
         )
-        print(f"ratio {wrapped / raw:.3f}")
+        raw = speeds["raw CityLearn"]
+        print(f"steps/s on test week {env.windows[0].label} (x raw CityLearn):")
+        for name, speed in speeds.items():
+            print(f"  {name}: {speed:,.1f} (x{speed / raw:,.2f})")
+        differences = largest_differences(env, twin, random_actions(env, seed=1))
+        print("twin vs CityLearn, one random episode, largest relative difference per series:")
+        print("  " + ", ".join(f"{name} {difference:.1e}" for name, difference in differences.items()))
 
         weight = config["env"]["unmet_energy_weight_kg_per_kwh"]
         time_limit = config["control"]["optimum"]["time_limit_s"]
