@@ -14,7 +14,8 @@ from solarev.env.synthetic import SyntheticSite, write_synthetic_site
 from solarev.evaluate.kpis import UNITS, kpis_by_episode
 from solarev.evaluate.stats import iqm
 from solarev.report import figures, pdf, tables
-from solarev.report.collect import Run, collect_kpis, collect_timeseries, read_kpis_table
+from solarev.report.collect import collect_kpis, collect_timeseries, read_kpis_table
+from solarev.report.layout import Run
 from solarev.report.provenance import code_version, config_hash
 from solarev.site.bess import size_battery
 from solarev.site.profiles import SiteProfiles, read_profiles

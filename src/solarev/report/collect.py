@@ -8,28 +8,17 @@ the seed and is repeated along it (coordinate `seeded` says which controllers ha
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from solarev.evaluate.kpis import KPI_NAMES, add_optimum_share
+from solarev.report.layout import Run
 
 KPI_COLUMNS = [*KPI_NAMES, "optimum_share"]
-REFERENCE_CONTROLLERS = ("uncontrolled", "rule_based", "optimum")
-
-
-@dataclass(frozen=True)
-class Run:
-    controller: str
-    seed: int | None  # None for the deterministic reference controllers
-    folder: Path  # holds kpis.json and timeseries.nc
-
-    @property
-    def name(self) -> str:
-        return self.controller if self.seed is None else f"{self.controller}/seed{self.seed}"
 
 
 def read_run_kpis(run: Run) -> pd.DataFrame:
@@ -89,4 +78,17 @@ def collect_timeseries(runs: Sequence[Run]) -> xr.Dataset:
         step_hours=first.attrs["step_hours"],
         bess_capacity_kwh=first.attrs["bess_capacity_kwh"],
         description="Every controller and agent (algorithm, seed) on the held-out test weeks",
+    )
+
+
+def read_learning_curves(
+    paths: Sequence[str | Path], run_configs: Sequence[Mapping[str, Any]]
+) -> pd.DataFrame:
+    """Every agent run's learning_curve.csv stacked, with the algo and seed of its config.yaml."""
+    return pd.concat(
+        [
+            pd.read_csv(path).assign(algo=config["algo"], seed=config["seed"])
+            for path, config in zip(paths, run_configs, strict=True)
+        ],
+        ignore_index=True,
     )

@@ -2,6 +2,7 @@
 a matplotlib Figure (A4 landscape, fonts sized for print). No pyplot: figures hold no global state."""
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -10,22 +11,23 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from solarev.report.collect import REFERENCE_CONTROLLERS
+from solarev.report.layout import REFERENCE_CONTROLLERS
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
+TITLE_LINE_CHARS = 115  # wrap the title page's lines to the page width
 FONT_SIZE = 11
 SHARES = {"pv_used_share", "optimum_share"}  # fractions shown in percent
-KPI_LABELS = {
-    "optimum_share": "Share of optimum's CO2 saving [%]",
-    "co2_kg": "CO2 [kg]",
-    "grid_import_kwh": "Grid import [kWh]",
-    "peak_import_kw": "Peak grid import [kW]",
-    "pv_used_share": "PV used on site [%]",
-    "pv_curtailed_kwh": "PV not used (exported) [kWh]",
-    "ev_delivered_kwh": "EV energy delivered [kWh]",
-    "ev_unmet_kwh": "EV energy unmet at departure [kWh]",
-    "bess_equivalent_cycles": "Battery equivalent full cycles [-]",
-    "cost_usd": "Electricity cost [USD]",
+KPIS = {  # KPI -> name, unit (as displayed)
+    "optimum_share": ("Share of optimum's CO2 saving", "%"),
+    "co2_kg": ("CO2", "kg"),
+    "grid_import_kwh": ("Grid import", "kWh"),
+    "peak_import_kw": ("Peak grid import", "kW"),
+    "pv_used_share": ("PV used on site", "%"),
+    "pv_curtailed_kwh": ("PV not used (exported)", "kWh"),
+    "ev_delivered_kwh": ("EV energy delivered", "kWh"),
+    "ev_unmet_kwh": ("EV energy unmet at departure", "kWh"),
+    "bess_equivalent_cycles": ("Battery equivalent full cycles", "-"),
+    "cost_usd": ("Electricity cost", "USD"),
 }
 CONTROLLER_LABELS = {"uncontrolled": "Uncontrolled", "rule_based": "Rule-based", "optimum": "LP optimum"}
 CONTROLLER_COLORS = {  # the same colour for a controller on every page
@@ -44,6 +46,12 @@ FLOW_STYLES = {  # dispatch lines: column -> (label, colour, line style)
     "battery_kw": ("Battery (+ charging, − discharging)", "#1b9e77", "-"),
     "grid_import_kw": ("Grid import", "#d95f02", "--"),
 }
+
+
+def kpi_label(kpi: str, per: str = "") -> str:
+    """'CO2 [kg]', or with `per` 'CO2 per validation week [kg]'."""
+    name, unit = KPIS[kpi]
+    return f"{name}{' per ' + per if per else ''} [{unit}]"
 
 
 def controller_label(controller: str) -> str:
@@ -95,13 +103,13 @@ def summary_cells(summary: pd.DataFrame, controllers: Sequence[str], kpis: Seque
 
 def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
     controllers = list(dict.fromkeys(summary["controller"]))
-    kpis = list(KPI_LABELS)
+    kpis = list(KPIS)
     figure = page("Summary: every controller on the held-out test weeks (per week)")
     ax = figure.add_subplot()
     ax.axis("off")
     table = ax.table(
         cellText=summary_cells(summary, controllers, kpis),
-        rowLabels=[KPI_LABELS[kpi] for kpi in kpis],
+        rowLabels=[kpi_label(kpi) for kpi in kpis],
         colLabels=[controller_label(c) for c in controllers],
         cellLoc="center",
         loc="upper center",
@@ -178,7 +186,7 @@ def co2_per_week_figure(weekly: pd.DataFrame, confidence: float) -> Figure:
     reference_levels(ax, weekly, positions, group)
     ax.set_xticks(list(positions.values()), [f"week {week}" for week in weeks])
     ax.set_xlabel("Held-out test week (weeks counted from 1 January, week 0)")
-    ax.set_ylabel("CO2 of grid import [kg per week]")
+    ax.set_ylabel("CO2 of grid import per week [kg]")
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=FONT_SIZE - 1, frameon=False)
@@ -221,7 +229,7 @@ def learning_curves_figure(curves: Mapping[str, pd.DataFrame], confidence: float
                 linewidth=0,
             )
         ax.set_xlabel("Environment steps")
-        ax.set_ylabel(KPI_LABELS[kpi] + " per validation week")
+        ax.set_ylabel(kpi_label(kpi, per="validation week"))
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 4))
         ax.grid(alpha=0.3)
         style_axes(ax)
@@ -270,18 +278,28 @@ def cost_figure(runs: pd.DataFrame) -> Figure:
     colors = controller_colors(list(dict.fromkeys(runs["algo"])))
     y = np.arange(len(runs))
     bar_colors = [colors[a] for a in runs["algo"]]
-    time_ax.barh(y, runs["wall_time_s"] / 60, color=bar_colors)
+    minutes = runs["wall_time_s"] / 60
+    time_bars = time_ax.barh(y, minutes, color=bar_colors)
     time_ax.set_yticks(y, labels)
     time_ax.invert_yaxis()
     time_ax.set_xlabel("Wall time per run [min] (training incl. evaluations)")
-    speed_ax.barh(y, runs["steps_per_second"], color=bar_colors)
+    speed_bars = speed_ax.barh(y, runs["steps_per_second"], color=bar_colors)
     speed_ax.set_xlabel("Training speed [environment steps/s] (evaluations excluded)")
     for ax in (time_ax, speed_ax):
         ax.grid(axis="x", alpha=0.3)
         style_axes(ax)
-    for i, row in runs.iterrows():
-        device = row["device"] + (f" ({row['gpu']})" if isinstance(row["gpu"], str) else "")
-        time_ax.annotate(f" {device}", (row["wall_time_s"] / 60, i), va="center", fontsize=FONT_SIZE - 3)
+    devices = [
+        device + (f" ({gpu})" if isinstance(gpu, str) else "")
+        for device, gpu in zip(runs["device"], runs["gpu"], strict=True)
+    ]
+    time_ax.bar_label(
+        time_bars,
+        [f" {m:.1f} min on {d}" for m, d in zip(minutes, devices, strict=True)],
+        fontsize=FONT_SIZE - 1,
+    )
+    speed_ax.bar_label(speed_bars, [f" {v:,.0f}" for v in runs["steps_per_second"]], fontsize=FONT_SIZE - 1)
+    for ax in (time_ax, speed_ax):
+        ax.margins(x=0.3)
     total_h = runs["wall_time_s"].sum() / 3600
     figure.supxlabel(
         f"{len(runs)} runs of {int(runs['num_timesteps'].max()):,} environment steps; "
@@ -328,12 +346,13 @@ def title_figure(info: TitleInfo) -> Figure:
             f"Built: {info.date}",
         ],
     }
-    y = 0.78
+    y = 0.8
     for heading, lines in blocks.items():
         figure.text(0.06, y, heading, fontsize=FONT_SIZE + 3, fontweight="bold")
-        y -= 0.045
+        y -= 0.042
         for line in lines:
-            figure.text(0.08, y, line, fontsize=FONT_SIZE + 1)
-            y -= 0.04
-        y -= 0.025
+            for part in textwrap.wrap(line, TITLE_LINE_CHARS, subsequent_indent="    "):
+                figure.text(0.08, y, part, fontsize=FONT_SIZE + 1)
+                y -= 0.034
+        y -= 0.02
     return figure

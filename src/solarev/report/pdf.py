@@ -13,20 +13,11 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from solarev.report import figures, tables
-from solarev.report.collect import REFERENCE_CONTROLLERS
+from solarev.report.layout import FIGURES, REFERENCE_CONTROLLERS
 from solarev.site.figure import site_figure
 from solarev.site.profiles import SiteProfiles
 
 LEARNING_CURVE_KPIS = ("co2_kg", "ev_unmet_kwh")
-FIGURES = (  # pages after the title page, in order; also the PNG names
-    "summary",
-    "co2_per_week",
-    "learning_curves",
-    "dispatch_representative",
-    "dispatch_worst",
-    "site",
-    "cost",
-)
 PNG_DPI = 110
 
 
@@ -52,24 +43,32 @@ class Comparison:
 
 
 def share_text(summary: pd.DataFrame, controller: str) -> str:
+    """'32 %', with '[31, 34]' (the CI) for a controller with seeds."""
     row = summary[(summary["controller"] == controller) & (summary["kpi"] == "optimum_share")].iloc[0]
     if row["runs"] == 1:
         return f"{100 * row['point']:.0f} %"
-    return f"{100 * row['point']:.0f} % (CI {100 * row['low']:.0f}–{100 * row['high']:.0f} %)"
+    return f"{100 * row['point']:.0f} % [{100 * row['low']:.0f}, {100 * row['high']:.0f}]"
 
 
 def headline(summary: pd.DataFrame, confidence: float) -> list[str]:
-    """The answer in three lines: what the optimum saves, and how much of it each controller gets."""
-    co2 = summary[summary["kpi"] == "co2_kg"].set_index("controller")["point"]
+    """The answer: what the optimum saves, how much of it each controller gets, and the EV energy the
+    agents leave unmet (the price an agent may pay for its CO2)."""
+    point = summary.set_index(["kpi", "controller"])["point"]
+    co2 = point["co2_kg"]
     saving = co2["uncontrolled"] - co2["optimum"]
-    agents = summary[(summary["kpi"] == "optimum_share") & ~summary["controller"].isin(REFERENCE_CONTROLLERS)]
-    ranked = agents.sort_values("point", ascending=False)["controller"]
+    agents = point["optimum_share"].drop(list(REFERENCE_CONTROLLERS), errors="ignore")
+    ranked = agents.sort_values(ascending=False).index
+    unmet = point["ev_unmet_kwh"]
     return [
         f"The LP optimum (perfect foresight) saves {saving:,.0f} kg CO2 per week, "
         f"{saving / co2['uncontrolled']:.1%} of the uncontrolled site's {co2['uncontrolled']:,.0f} kg.",
-        f"Share of that saving reached (IQM, {confidence:.0%} CI over seeds): rule-based "
-        f"{share_text(summary, 'rule_based')};",
-        "  " + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked) + ".",
+        f"Rule-based control reaches {share_text(summary, 'rule_based')} of that saving.",
+        f"Agents, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
+        + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked)
+        + ".",
+        "EV energy unmet at departure per week: "
+        + "; ".join(f"{figures.controller_label(c)} {unmet[c]:,.1f} kWh" for c in ["optimum", *ranked])
+        + ".",
     ]
 
 

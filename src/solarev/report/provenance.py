@@ -3,7 +3,7 @@
 import hashlib
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,3 +32,12 @@ def code_version(repo: Path = REPO) -> str:
     except (OSError, subprocess.SubprocessError):
         return version
     return f"{version}, git {described}"
+
+
+def config_file_names(paths: Iterable[str | Path], repo: Path = REPO) -> list[str]:
+    """Config files as the reader knows them: relative to the repository when inside it."""
+    names = []
+    for path in map(Path, paths):
+        resolved = path.resolve()
+        names.append(str(resolved.relative_to(repo)) if resolved.is_relative_to(repo) else str(path))
+    return names

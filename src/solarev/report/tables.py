@@ -15,7 +15,8 @@ import pandas as pd
 import xarray as xr
 
 from solarev.evaluate.stats import stratified_bootstrap_iqm
-from solarev.report.collect import KPI_COLUMNS, REFERENCE_CONTROLLERS
+from solarev.report.collect import KPI_COLUMNS
+from solarev.report.layout import REFERENCE_CONTROLLERS
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def learning_curve_table(curves: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -
     `curves` is every run's learning_curve.csv stacked, with columns algo and seed added.
     """
     rows = []
-    for (algo, timesteps), group in curves.groupby(["algo", "timesteps"], sort=True):
+    for (algo, timesteps), group in curves.groupby(["algo", "timesteps"], sort=False):
         scores = group[kpi].to_numpy(float)[:, None]
         rows.append(
             {"algo": algo, "timesteps": timesteps, **interval_row(scores, bootstrap), "seeds": len(group)}

@@ -1,0 +1,39 @@
+"""Where the comparison's inputs and pages are: light enough for the rules to import at DAG time."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REFERENCE_CONTROLLERS = ("uncontrolled", "rule_based", "optimum")
+FIGURES = (  # pages of comparison.pdf after the title page, in order; also the PNG names
+    "summary",
+    "co2_per_week",
+    "learning_curves",
+    "dispatch_representative",
+    "dispatch_worst",
+    "site",
+    "cost",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    controller: str
+    seed: int | None  # None for the deterministic reference controllers
+    folder: Path  # holds kpis.json and timeseries.nc (and an agent's learning_curve.csv, config.yaml)
+
+    @property
+    def name(self) -> str:
+        return self.controller if self.seed is None else f"{self.controller}/seed{self.seed}"
+
+
+def study_runs(controllers: Iterable[str], agents: Iterable[tuple[str, int]]) -> list[Run]:
+    """The runs of a study, in their output folders (DESIGN.md "Output contract")."""
+    return [Run(controller, None, Path("results/control") / controller) for controller in controllers] + [
+        Run(algo, int(seed), Path("results/agents") / algo / f"seed{seed}") for algo, seed in agents
+    ]
+
+
+def run_files(runs: Sequence[Run], name: str, agents_only: bool = False) -> list[str]:
+    """The file `name` in the folder of every run (or of every agent run), in the runs' order."""
+    return [str(run.folder / name) for run in runs if not (agents_only and run.seed is None)]
