@@ -14,11 +14,13 @@ include: "rules/site.smk"
 include: "rules/env.smk"
 include: "rules/control.smk"
 include: "rules/train.smk"
+include: "rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
+        "results/comparison.pdf",
         "resources/bess.json",
         "results/figures/site.png",
         expand(
