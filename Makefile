@@ -7,8 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 4
 CONFIG ?= config/config.yaml
-# The furthest target the workflow builds so far; becomes results/comparison.pdf with the report stage.
-TARGET ?= all
+TARGET ?= results/comparison.pdf
 
 .PHONY: run test lint format install clean
 
@@ -20,7 +19,7 @@ $(BIN)/.installed: pyproject.toml uv.lock
 install: $(BIN)/.installed
 
 run: install
-	@echo "solarev: building '$(TARGET)' for $(CONFIG) (results/comparison.pdf arrives with the report stage)"
+	@echo "solarev: building $(TARGET) for $(CONFIG); logs in logs/, run times in benchmarks/"
 	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) $(TARGET)
 
 lint: install
