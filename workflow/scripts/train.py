@@ -7,6 +7,7 @@ import solarev.logs
 from solarev.env.fast import training_env_factory
 from solarev.env.gym_env import make_env
 from solarev.env.site import SITE_FILES, load_site
+from solarev.rl.actions import socket_groups
 from solarev.rl.hyperparameters import agent_settings
 from solarev.rl.study import mean_kpis, resume_key
 from solarev.rl.training import train, training_device
@@ -39,4 +40,5 @@ with training_device(training["device"], settings) as device:
             bess=smk.params.bess,
         ),
         threads=smk.threads,
+        action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw),
     )

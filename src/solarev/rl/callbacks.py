@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
@@ -83,7 +84,7 @@ class ProgressCallback(BaseCallback):
 
 class EvaluationCallback(BaseCallback):
     """Scores the deterministic policy every `every` steps and at the end; appends the KPIs to the learning
-    curve CSV (timesteps, wall_time_s, one column per KPI)."""
+    curve CSV (timesteps, wall_time_s, one column per KPI). `action_groups` as in deterministic_policy."""
 
     def __init__(
         self,
@@ -93,9 +94,11 @@ class EvaluationCallback(BaseCallback):
         clock: Clock,
         log: logging.Logger,
         first_at: int,
+        action_groups: np.ndarray | None = None,
     ):
         super().__init__()
         self.evaluate = evaluate
+        self.action_groups = action_groups
         self.every = every
         self.curve_path = curve_path
         self.clock = clock
@@ -118,7 +121,8 @@ class EvaluationCallback(BaseCallback):
     def evaluate_now(self) -> None:
         steps, wall_time_s = self.model.num_timesteps, self.clock.elapsed_s()
         started = time.perf_counter()
-        kpis = self.evaluate(deterministic_policy(self.model, self.model.get_vec_normalize_env()))
+        policy = deterministic_policy(self.model, self.model.get_vec_normalize_env(), self.action_groups)
+        kpis = self.evaluate(policy)
         self.seconds += time.perf_counter() - started
         row = {"timesteps": steps, "wall_time_s": round(wall_time_s, 3), **kpis}
         new_file = not self.curve_path.exists()

@@ -12,6 +12,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from torch import nn
 
 from solarev.config import ConfigError, load_yaml
+from solarev.rl.actions import EV_ACTION_GROUPS
 
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"sac": SAC, "ppo": PPO, "a2c": A2C}
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -35,6 +36,7 @@ class AgentSettings:
     n_envs: int
     normalize: dict[str, Any] | None  # VecNormalize arguments; None leaves observations and rewards raw
     model: dict[str, Any]  # SB3 keyword arguments, activation_fn by name
+    ev_action_groups: str = "socket"  # charging actions per socket group (solarev.rl.actions)
 
     @property
     def gamma(self) -> float:
@@ -88,6 +90,10 @@ def agent_settings(presets: Mapping[str, Any], preset: str, algo: str) -> AgentS
         raise ConfigError(f"{key}.device: {device!r} is not allowed (allowed: {', '.join(DEVICES)})")
     if not isinstance(n_envs, int) or n_envs < 1:
         raise ConfigError(f"{key}.n_envs: {n_envs!r} must be a positive integer")
+    ev_action_groups = entry.pop("ev_action_groups", "socket")
+    if ev_action_groups not in EV_ACTION_GROUPS:
+        allowed = ", ".join(EV_ACTION_GROUPS)
+        raise ConfigError(f"{key}.ev_action_groups: {ev_action_groups!r} is not allowed (allowed: {allowed})")
     if normalize is not False and not isinstance(normalize, Mapping):
         raise ConfigError(f"{key}.normalize: {normalize!r} must be false or VecNormalize arguments")
     allowed = model_arguments(algo)
@@ -96,7 +102,8 @@ def agent_settings(presets: Mapping[str, Any], preset: str, algo: str) -> AgentS
         raise ConfigError(
             f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
         )
-    settings = AgentSettings(algo, preset, device, n_envs, dict(normalize) if normalize else None, entry)
+    normalize = dict(normalize) if normalize else None
+    settings = AgentSettings(algo, preset, device, n_envs, normalize, entry, ev_action_groups)
     model_kwargs(settings)  # fails now, naming the key, rather than when the model is built
     return settings
 

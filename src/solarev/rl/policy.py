@@ -10,6 +10,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
+from solarev.rl.actions import expand_action
 from solarev.rl.hyperparameters import ALGORITHMS
 
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -26,14 +27,18 @@ def save_policy(model: BaseAlgorithm, folder: Path) -> None:
         normalizer.save(folder / VECNORMALIZE_FILE)
 
 
-def deterministic_policy(model: BaseAlgorithm, normalizer: VecNormalize | None) -> Policy:
+def deterministic_policy(
+    model: BaseAlgorithm, normalizer: VecNormalize | None, action_groups: np.ndarray | None = None
+) -> Policy:
     """Maps one raw observation to the model's deterministic action; normalises with the statistics as
-    they are (normalize_obs never updates them)."""
+    they are (normalize_obs never updates them) and gives each socket its group's action when the model
+    was trained on grouped actions (solarev.rl.actions)."""
 
     def policy(observation: np.ndarray) -> np.ndarray:
         if normalizer is not None:
             observation = normalizer.normalize_obs(observation)
-        return model.predict(observation, deterministic=True)[0]
+        action = model.predict(observation, deterministic=True)[0]
+        return action if action_groups is None else expand_action(action, action_groups)
 
     return policy
 
@@ -41,11 +46,12 @@ def deterministic_policy(model: BaseAlgorithm, normalizer: VecNormalize | None) 
 def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
     """The finished run's deterministic policy (algorithm read from the run's config.yaml)."""
     run_dir = Path(run_dir)
-    algo = load_yaml(run_dir / RUN_CONFIG_FILE)["algo"]
-    model = ALGORITHMS[algo].load(run_dir / MODEL_FILE, device=device)
+    record = load_yaml(run_dir / RUN_CONFIG_FILE)
+    model = ALGORITHMS[record["algo"]].load(run_dir / MODEL_FILE, device=device)
     normalizer = None
     if (run_dir / VECNORMALIZE_FILE).exists():
         # VecNormalize.load wants an environment to wrap; normalising observations needs only the statistics.
         with open(run_dir / VECNORMALIZE_FILE, "rb") as handle:
             normalizer = pickle.load(handle)
-    return deterministic_policy(model, normalizer)
+    groups = record.get("action_groups")
+    return deterministic_policy(model, normalizer, None if groups is None else np.array(groups))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import torch
 import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -30,6 +31,7 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, VecNormalize
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from solarev.rl.actions import GroupedActions
 from solarev.rl.callbacks import (
     CheckpointCallback,
     Clock,
@@ -71,13 +73,27 @@ def monitored_env(venv: VecEnv, path: Path, clock: Clock, resumed: bool) -> VecM
     return monitor
 
 
+def grouped(make_env: EnvFactory, action_groups: np.ndarray | None) -> EnvFactory:
+    """The factory's envs with one charging action per socket group (unchanged when None)."""
+    if action_groups is None:
+        return make_env
+    return lambda seed: GroupedActions(make_env(seed), action_groups)
+
+
 def training_env(
-    make_env: EnvFactory, settings: AgentSettings, seed: int, monitor_path: Path, clock: Clock, resumed: bool
+    make_env: EnvFactory,
+    settings: AgentSettings,
+    seed: int,
+    monitor_path: Path,
+    clock: Clock,
+    resumed: bool,
+    action_groups: np.ndarray | None = None,
 ) -> VecEnv:
     """n_envs environments seeded seed, seed+1, ..., monitored, then wrapped in a fresh VecNormalize (a
     resumed run loads its statistics instead). A preset without normalisation gets one that normalises
     nothing, so that every run has the same files."""
-    venv = DummyVecEnv([partial(make_env, seed + rank) for rank in range(settings.n_envs)])
+    factory = grouped(make_env, action_groups)
+    venv = DummyVecEnv([partial(factory, seed + rank) for rank in range(settings.n_envs)])
     monitored = monitored_env(venv, monitor_path, clock, resumed)
     if resumed:
         return monitored
@@ -188,6 +204,7 @@ def train(
     checkpoint_dir: str | Path | None = None,
     resume_key: Mapping[str, Any] | None = None,
     threads: int = 1,
+    action_groups: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Train `settings.algo` for `total_timesteps` environment steps, resuming from a checkpoint of the same
     run if one exists, and write the run folder. Returns the run's summary (also in its config.yaml).
@@ -195,8 +212,10 @@ def train(
     `device` is a torch device ("cpu", "cuda:0"; see training_device). `checkpoint_dir` defaults to
     run_dir/checkpoints. `resume_key` is anything else that must match for a checkpoint to be resumed, e.g.
     the environment's configuration: a checkpoint of another configuration is removed, not resumed.
-    `threads` limits torch's CPU threads (one thread: results repeat exactly on CPU, and parallel jobs do not
-    oversubscribe the cores; it applies to the whole process).
+    `action_groups` (each socket's group, solarev.rl.actions) makes the agent set one charging action per
+    group; the policy saved and evaluated expands them again. `threads` limits torch's CPU threads (one
+    thread: results repeat exactly on CPU, and parallel jobs do not oversubscribe the cores; it applies to
+    the whole process).
     """
     torch.set_num_threads(threads)
     run_dir = Path(run_dir)
@@ -208,7 +227,7 @@ def train(
 
     set_random_seed(seed)  # environment constructors may draw from the global generators
     resumed = checkpoint is not None
-    env = training_env(make_env, settings, seed, run_dir / "monitor.csv", clock, resumed)
+    env = training_env(make_env, settings, seed, run_dir / "monitor.csv", clock, resumed, action_groups)
     try:
         if checkpoint is None:
             model = new_model(settings, env, seed, device)
@@ -231,6 +250,7 @@ def train(
             clock,
             log,
             first_at=following_multiple(steps_before, eval_every) if resumed else 0,
+            action_groups=action_groups,
         )
         callbacks = [
             ProgressCallback(total_timesteps, log),
@@ -258,6 +278,7 @@ def train(
         "eval_every": eval_every,
         "hyperparameters": settings.record(),
         "resume_key": identity["resume_key"],
+        "action_groups": None if action_groups is None else [int(group) for group in action_groups],
         "torch_threads": threads,
         "gpu": gpu_name(str(model.device)),
         "hostname": socket.gethostname(),

@@ -1,0 +1,67 @@
+"""Grouped charging actions: groups per mode, expansion to sockets, and a trained policy that expands them."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solarev.config import ConfigError, load_yaml
+from solarev.env.evaluation import evaluate_policy
+from solarev.rl.actions import GroupedActions, expand_action, socket_groups
+from solarev.rl.hyperparameters import agent_settings, load_agent_settings
+from solarev.rl.policy import load_policy
+from solarev.rl.training import train
+
+REPO = Path(__file__).resolve().parents[1]
+POWERS = np.array([2.0, 2.0, 3.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("grouping", "groups"), [("socket", [0, 1, 2, 3]), ("power", [0, 0, 1, 0]), ("site", [0, 0, 0, 0])]
+)
+def test_socket_groups(grouping: str, groups: list[int]) -> None:
+    assert socket_groups(grouping, POWERS).tolist() == groups
+
+
+def test_expand_action_keeps_the_battery_first() -> None:
+    assert expand_action(np.array([0.5, -1.0, 1.0]), socket_groups("power", POWERS)).tolist() == [
+        0.5,
+        -1.0,
+        -1.0,
+        1.0,
+        -1.0,
+    ]
+
+
+def test_unknown_grouping_names_the_key() -> None:
+    presets = load_yaml(REPO / "config" / "agents.yaml")
+    presets["test"]["a2c"]["ev_action_groups"] = "charger"
+    with pytest.raises(ConfigError, match=r"test\.a2c\.ev_action_groups: 'charger' is not allowed"):
+        agent_settings(presets, "test", "a2c")
+
+
+def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn, tmp_path: Path) -> None:
+    settings = load_agent_settings(REPO / "config" / "agents.yaml", "test", "a2c")
+    groups = socket_groups("power", tiny_citylearn.site.socket_power_kw)
+    assert GroupedActions(tiny_citylearn.env("training"), groups).action_space.shape == (
+        1 + groups.max() + 1,
+    )
+    train(
+        lambda seed: tiny_citylearn.env("training"),
+        settings,
+        total_timesteps=20,
+        seed=0,
+        run_dir=tmp_path,
+        checkpoint_every=20,
+        eval_every=20,
+        evaluate_policy_fn=lambda policy: {"co2_kg": 0.0},
+        device="cpu",
+        log=logging.getLogger("test"),
+        action_groups=groups,
+    )
+    assert load_yaml(tmp_path / "config.yaml")["action_groups"] == groups.tolist()
+    env = tiny_citylearn.env("test")
+    action = load_policy(tmp_path)(env.reset()[0])
+    assert action.shape == env.action_space.shape
+    assert len(evaluate_policy(env, load_policy(tmp_path)).kpis) == len(env.windows)
