@@ -9,7 +9,7 @@ CORES ?= 4
 CONFIG ?= config/config.yaml
 TARGET ?= results/comparison.pdf
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean report dag
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.9
@@ -21,6 +21,18 @@ install: $(BIN)/.installed
 run: install
 	@echo "solarev: building $(TARGET) for $(CONFIG); logs in logs/, run times in benchmarks/"
 	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) $(TARGET)
+
+# The Snakemake HTML report of the last run (figures, captions, config, rule statistics).
+report: install
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+
+# The job graph and the rule graph as SVG; graphviz's `dot` comes from Debian packages when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+dag: install
+	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+	mkdir -p results
+	$(BIN)/snakemake --configfile $(CONFIG) --dag | dot -Tsvg > results/dag.svg
+	$(BIN)/snakemake --configfile $(CONFIG) --rulegraph | dot -Tsvg > results/rulegraph.svg
 
 lint: install
 	$(BIN)/ruff check src tests workflow benchmarks
