@@ -20,6 +20,7 @@ AGENT_CODE = code(
     "env/gym_env",
     "env/evaluation",
     "evaluate/kpis",
+    "rl/actions",
     "rl/hyperparameters",
     "rl/policy",
     "rl/study",
