@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -10,11 +12,10 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 TEST_CONFIG = REPO / "config" / "test.yaml"
 
 
-def run_snakemake(
-    workdir: Path, *args: str, configfile: Path = TEST_CONFIG, timeout: float = 1200
-) -> subprocess.CompletedProcess:
-    """`snakemake` on the repository's Snakefile with outputs under `workdir`; never raises on failure."""
-    command = [
+def snakemake_command(workdir: Path, *args: str, configfile: Path = TEST_CONFIG) -> list[str]:
+    """The `snakemake` command line on the repository's Snakefile with outputs under `workdir`; a later
+    `--snakefile` or `--cores` in `args` overrides the one given here."""
+    return [
         str(SNAKEMAKE),
         "--snakefile",
         str(REPO / "Snakefile"),
@@ -26,5 +27,41 @@ def run_snakemake(
         "2",
         *args,
     ]
-    environment = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=environment)
+
+
+def snakemake_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "PYTHONHASHSEED": "0", **(extra or {})}
+
+
+def run_snakemake(
+    workdir: Path,
+    *args: str,
+    configfile: Path = TEST_CONFIG,
+    timeout: float = 1200,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """`snakemake` on the repository's Snakefile with outputs under `workdir`, with `env` added to the
+    environment; never raises on failure."""
+    return subprocess.run(
+        snakemake_command(workdir, *args, configfile=configfile),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=snakemake_environment(env),
+    )
+
+
+def job_counts(output: str) -> Counter[str]:
+    """Jobs per rule from the "Job stats" table Snakemake prints before running or in a dry run (empty when
+    there is nothing to do)."""
+    jobs: Counter[str] = Counter()
+    lines = iter(output.splitlines())
+    for line in lines:
+        if line.startswith("Job stats:"):
+            next(lines), next(lines)  # the header and its rule
+            for row in lines:
+                rule, count = row.split()
+                if rule == "total":
+                    return jobs
+                jobs[rule] = int(count)
+    return jobs
