@@ -1,7 +1,8 @@
 """Training speed (environment steps per second) of SAC, PPO and A2C with the `original` and `default`
-presets, on a stand-in environment with the Iquitos sizes: 907 observations, 129 actions in [-1, 1], random
-dynamics whose step costs next to nothing, so the figures are the agents' own cost (the real simulator adds
-its own). Models are built as solarev.rl.training builds them (n_envs, VecNormalize, one torch thread, CPU).
+presets, on a stand-in environment with the Iquitos sizes: 403 observations, 129 actions in [-1, 1] (grouped
+as the preset says), random dynamics whose step costs next to nothing, so the figures are the agents' own
+cost (the real simulator adds its own). Models are built as solarev.rl.training builds them (n_envs,
+VecNormalize, one torch thread, CPU).
 
     .venv/bin/python benchmarks/bench_training.py
     .venv/bin/python benchmarks/bench_training.py --presets default --algos ppo a2c --steps 4000
@@ -24,12 +25,15 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from solarev.config import load_yaml
+from solarev.rl.actions import socket_groups
 from solarev.rl.callbacks import Clock
 from solarev.rl.hyperparameters import load_agent_settings
 from solarev.rl.training import new_model, rollout_steps, training_env
 
 REPO = Path(__file__).resolve().parents[1]
-OBSERVATIONS, ACTIONS, EPISODE_STEPS = 907, 129, 336  # Iquitos: 128 sockets + BESS; a week of 30 min steps
+OBSERVATIONS, EPISODE_STEPS = 403, 336  # the Iquitos env's observations; a week of 30-minute steps
+SOCKET_POWER_KW = np.array([2.0] * 112 + [3.0] * 16)  # 28 moto chargers x 4, 4 mototaxi chargers x 4
+ACTIONS = 1 + len(SOCKET_POWER_KW)  # the battery and every socket
 
 
 class IquitosSizedEnv(gym.Env):
@@ -79,7 +83,9 @@ class RolloutTimer(BaseCallback):
 def measure(preset: str, algo: str, steps: int, workdir: Path) -> tuple[float, int]:
     """Steps per second over at least `steps` timed steps (whole rollouts), and the steps timed."""
     settings = load_agent_settings(REPO / "config" / "agents.yaml", preset, algo)
-    env = training_env(IquitosSizedEnv, settings, 0, workdir / f"{preset}-{algo}.monitor.csv", Clock(), False)
+    groups = socket_groups(settings.ev_action_groups, SOCKET_POWER_KW)
+    monitor = workdir / f"{preset}-{algo}.monitor.csv"
+    env = training_env(IquitosSizedEnv, settings, 0, monitor, Clock(), False, groups)
     model = new_model(settings, env, seed=0, device="cpu")
     warmup = model.learning_starts if isinstance(model, OffPolicyAlgorithm) else 0
     rollout = rollout_steps(model)
