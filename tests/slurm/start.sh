@@ -94,6 +94,8 @@ GresTypes=gpu
 DefMemPerCPU=500
 # Without it a job asking for more than the node has is accepted and pends forever.
 EnforcePartLimits=ALL
+# squeue, the workflow's job status source without accounting, shows finished jobs this long (s).
+MinJobAge=3600
 NodeName=$NODE CPUs=$CPUS RealMemory=$MEMORY Gres=gpu:1 State=UNKNOWN
 PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF

@@ -1,0 +1,94 @@
+"""profiles/slurm on a real one-node SLURM (tests/slurm/start.sh: slurmctld, slurmd and munged from Debian's
+slurm-wlm): the tiny workflow runs to the end with every job submitted through sbatch."""
+
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from snakemake_runner import REPO, job_counts, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+SLURM_SCRIPTS = REPO / "tests" / "slurm"
+# The profile as a user runs it. `--workflow-profile none`: otherwise Snakemake also applies
+# profiles/default, whose keys (default-resources, resources, cores) replace the cluster profile's.
+SLURM_ARGS = ("--profile", str(REPO / "profiles" / "slurm"), "--workflow-profile", "none")
+# Snakemake's job id, or a group's id, then SLURM's.
+SUBMITTED = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
+
+
+def why_no_cluster() -> str | None:
+    """The reason this machine cannot start the test cluster, or None."""
+    if os.geteuid() != 0:
+        return "starting a SLURM cluster needs root (apt-get install slurm-wlm munge; slurmctld as root)"
+    if not (shutil.which("slurmctld") and shutil.which("munged")) and not shutil.which("apt-get"):
+        return "slurm-wlm and munge are not installed and apt-get is unavailable to install them"
+    return None
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    reason = why_no_cluster()
+    if reason:
+        pytest.skip(reason)
+    started = subprocess.run([SLURM_SCRIPTS / "start.sh"], capture_output=True, text=True, timeout=600)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield
+    finally:
+        subprocess.run([SLURM_SCRIPTS / "stop.sh"], capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def slurm_run(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """(working directory, Snakemake's output) of `rule all` on the tiny config through the cluster."""
+    workdir = tmp_path_factory.mktemp("slurm_run")
+    # Kept logs show what ran inside each allocation (the plugin deletes successful jobs' logs).
+    result = run_snakemake(workdir, *SLURM_ARGS, "--slurm-keep-successful-logs", "all", timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-8000:]
+    return workdir, output
+
+
+def rules_run_in(log: Path) -> list[str]:
+    """Rules of the jobs run in an allocation, from its SLURM log: there the plugin's job step starts each
+    job as `srun snakemake`, which runs it as a `localrule`."""
+    return re.findall(r"^localrule (\w+):", log.read_text(), re.MULTILINE)
+
+
+def test_every_job_went_through_sbatch(slurm_run: tuple[Path, str]):
+    workdir, output = slurm_run
+    submissions = SUBMITTED.findall(output)
+    slurm_ids = [slurm_id for _, slurm_id, _ in submissions]
+    # `all` only gathers files: the one job Snakemake runs itself.
+    assert re.findall(r"^localrule (\w+):", output, re.MULTILINE) == ["all"]
+    remote_jobs = job_counts(output).total() - 1
+    print(f"{len(slurm_ids)} sbatch job ids for {remote_jobs} jobs: {' '.join(slurm_ids)}")
+    assert len(set(slurm_ids)) == len(slurm_ids)
+
+    # Every job ran in an allocation (a group's jobs in one).
+    ran = Counter(rule for _, _, log in submissions for rule in rules_run_in(Path(log)))
+    assert ran + Counter(all=1) == job_counts(output)
+    logs = list((workdir / ".snakemake" / "slurm_logs").rglob("*.log"))
+    assert sorted(log.stem for log in logs) == sorted(slurm_ids)
+
+    # And the controller knows them as completed (squeue keeps finished jobs for MinJobAge, 300 s).
+    states = subprocess.run(
+        ["squeue", "--states=all", "--noheader", "--format=%i %T", "--jobs", ",".join(slurm_ids)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert dict(zip(states[::2], states[1::2], strict=True)) == dict.fromkeys(slurm_ids, "COMPLETED")
+
+
+def test_the_workflow_is_complete(slurm_run: tuple[Path, str]):
+    workdir, _ = slurm_run
+    assert (workdir / "results" / "comparison.pdf").stat().st_size > 0
+    result = run_snakemake(workdir, "--dry-run", "all")
+    assert "Nothing to be done" in result.stdout, result.stdout[-4000:]
