@@ -1,0 +1,116 @@
+"""Rebuild only what changed (DESIGN.md): the jobs `snakemake --dry-run` plans after each kind of edit, on
+copies of the session's tiny run.
+
+Config edits run on the repository itself with every rerun trigger. Edits of files in the repository
+(agents.yaml, solarev modules) run on a copy of it, whose files keep their times: there the recorded
+inputs (absolute paths of the code files) all differ, so that copy runs without the `input` trigger, and a
+test shows that the move alone plans nothing.
+"""
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import TEST_CONFIG
+from snakemake_runner import REPO, job_counts, run_snakemake
+from snakemake_runner import TEST_CONFIG as TEST_CONFIG_FILE
+
+pytestmark = pytest.mark.slow
+
+SEEDS = len(TEST_CONFIG["training"]["seeds"])
+REPORT_RULES = set(re.findall(r"^rule (\w+):", (REPO / "rules" / "report.smk").read_text(), re.MULTILINE))
+# What a relocated copy of the repository compares: everything but the recorded input paths.
+TRIGGERS_WITHOUT_INPUT = ("--rerun-triggers", "mtime", "params", "code", "software-env")
+
+
+def dry_run(workdir: Path, *args: str, configfile: Path = TEST_CONFIG_FILE) -> Counter[str]:
+    """Jobs per rule that `all` would run."""
+    # The target first: --rerun-triggers in `args` takes every word after it.
+    result = run_snakemake(workdir, "all", "--dry-run", *args, configfile=configfile)
+    assert result.returncode == 0, result.stderr[-4000:]
+    jobs = job_counts(result.stdout)
+    assert jobs or "Nothing to be done" in result.stdout, result.stdout[-4000:]
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def workdir(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the tiny run; dry runs only add to its .snakemake folder."""
+    copy = tmp_path_factory.mktemp("rebuild") / "run"
+    shutil.copytree(tiny_run, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def everything(workdir: Path) -> Counter[str]:
+    return dry_run(workdir, "--forceall")
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    """The workflow's files copied with their modification times (copytree uses copy2)."""
+    copy = tmp_path / "repo"
+    for folder in ("src", "rules", "workflow", "config", "envs", "report"):
+        shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "Snakefile", copy / "Snakefile")
+    return copy
+
+
+def dry_run_in(repo: Path, workdir: Path) -> Counter[str]:
+    # A second --snakefile overrides the repository's that run_snakemake passes first.
+    return dry_run(workdir, "--snakefile", str(repo / "Snakefile"), *TRIGGERS_WITHOUT_INPUT)
+
+
+def edit(path: Path) -> None:
+    """A source edit: new content and a new modification time."""
+    path.write_text(path.read_text() + "\n# edited by tests/test_rebuild.py\n")
+
+
+def without(jobs: Counter[str], *rules: str) -> Counter[str]:
+    return Counter({rule: count for rule, count in jobs.items() if rule not in rules})
+
+
+def test_nothing_changed_plans_nothing(workdir: Path):
+    assert dry_run(workdir) == Counter()
+
+
+def test_the_repository_copy_alone_plans_nothing(repo_copy: Path, workdir: Path):
+    assert dry_run_in(repo_copy, workdir) == Counter()
+
+
+def test_pv_tilt_reruns_solar_and_everything_downstream(
+    workdir: Path, everything: Counter[str], tmp_path: Path
+):
+    config = yaml.safe_load(TEST_CONFIG_FILE.read_text())
+    config["solar"]["system"]["tilt_deg"] += 5
+    configfile = tmp_path / "tilted.yaml"
+    configfile.write_text(yaml.safe_dump(config, sort_keys=False))
+    assert dry_run(workdir, configfile=configfile) == without(everything, "ev_sessions", "mall_load")
+
+
+def test_solar_module_edit_reruns_solar_and_everything_downstream(
+    repo_copy: Path, workdir: Path, everything: Counter[str]
+):
+    edit(repo_copy / "src" / "solarev" / "site" / "solar.py")
+    assert dry_run_in(repo_copy, workdir) == without(everything, "ev_sessions", "mall_load")
+
+
+def test_sac_learning_rate_reruns_sac_and_the_report_only(
+    repo_copy: Path, workdir: Path, everything: Counter[str]
+):
+    agents = repo_copy / "config" / "agents.yaml"
+    presets = yaml.safe_load(agents.read_text())
+    presets[TEST_CONFIG["training"]["preset"]]["sac"]["learning_rate"] *= 2
+    agents.write_text(yaml.safe_dump(presets, sort_keys=False))
+    expected = Counter({"train": SEEDS, "evaluate": SEEDS, "all": 1})
+    expected.update({rule: everything[rule] for rule in REPORT_RULES})
+    assert dry_run_in(repo_copy, workdir) == expected
+
+
+def test_report_module_edit_reruns_the_report_only(repo_copy: Path, workdir: Path):
+    edit(repo_copy / "src" / "solarev" / "report" / "pdf.py")
+    jobs = dry_run_in(repo_copy, workdir)
+    assert jobs["comparison"] == 1 and set(jobs) <= REPORT_RULES | {"all"}, jobs
