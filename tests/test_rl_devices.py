@@ -148,6 +148,11 @@ def test_a_single_visible_gpu_needs_no_lock(tmp_path: Path) -> None:
     assert not (tmp_path / "locks").exists()
 
 
+def test_claiming_without_a_visible_gpu_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="no GPU is visible"), claimed_gpu([], tmp_path):
+        pass
+
+
 def test_training_device_on_this_machine(tmp_path: Path) -> None:
     sac = load_agent_settings(REPO / "config" / "agents.yaml", "default", "sac")
     with training_device("cpu", sac, tmp_path) as device:
