@@ -169,6 +169,7 @@ def test_best_agent_its_typical_seed_and_the_days_shown(kpis: pd.DataFrame, runs
     assert tables.representative_seed(kpis, "sac") == 2  # factors 0.7, 0.8, 0.75: median 0.75
     days = tables.dispatch_days(collect_timeseries(runs), "sac", 2)
     assert days.representative in days_of(WEEKS) and days.worst in days_of(WEEKS)
+    assert days.representative != days.worst
     # the second day of each episode has the larger load: more CO2, and the largest gap to the optimum
     assert days.worst.day % 2 == 1
 
@@ -212,6 +213,12 @@ def test_provenance():
     assert config_hash({"a": 1, "b": {"c": 2}}) == config_hash({"b": {"c": 2}, "a": 1})
     assert config_hash({"a": 1}) != config_hash({"a": 2})
     assert code_version().startswith("solarev 0.1.0")
+
+
+def test_steps_per_algorithm():
+    runs = pd.DataFrame({"algo": ["sac", "sac", "ppo"], "num_timesteps": [3000, 3000, 4096]})
+    assert figures.steps_text(runs) == "SAC 3,000, PPO 4,096"
+    assert figures.steps_text(runs.assign(num_timesteps=[3000, 3500, 4096])) == "SAC 3,000–3,500, PPO 4,096"
 
 
 def test_number_formats():

@@ -10,12 +10,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from solarev.report.layout import REFERENCE_CONTROLLERS
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 TITLE_LINE_CHARS = 115  # wrap the title page's lines to the page width
 FONT_SIZE = 11
+THOUSANDS = StrMethodFormatter("{x:,.0f}")  # tick labels like 16,000
 SHARES = {"pv_used_share", "optimum_share"}  # fractions shown in percent
 KPIS = {  # KPI -> name, unit (as displayed)
     "optimum_share": ("Share of optimum's CO2 saving", "%"),
@@ -188,10 +190,20 @@ def co2_per_week_figure(weekly: pd.DataFrame, confidence: float) -> Figure:
     ax.set_xlabel("Held-out test week (weeks counted from 1 January, week 0)")
     ax.set_ylabel("CO2 of grid import per week [kg]")
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=FONT_SIZE - 1, frameon=False)
     style_axes(ax)
     return figure
+
+
+def steps_text(runs: pd.DataFrame) -> str:
+    """'SAC 3,000, PPO 4,096' environment steps of each algorithm's runs (a range when seeds differ)."""
+    parts = []
+    for algo, steps in runs.groupby("algo", sort=False)["num_timesteps"]:
+        low, high = int(steps.min()), int(steps.max())
+        parts.append(f"{controller_label(algo)} {low:,}" + (f"–{high:,}" if high > low else ""))
+    return ", ".join(parts)
 
 
 def style_axes(*axes: Axes) -> None:
@@ -230,7 +242,7 @@ def learning_curves_figure(curves: Mapping[str, pd.DataFrame], confidence: float
             )
         ax.set_xlabel("Environment steps")
         ax.set_ylabel(kpi_label(kpi, per="validation week"))
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 4))
+        ax.xaxis.set_major_formatter(THOUSANDS)
         ax.grid(alpha=0.3)
         style_axes(ax)
     axes[0].legend(fontsize=FONT_SIZE - 1, title=f"shaded: {confidence:.0%} bootstrap CI over seeds")
@@ -261,6 +273,7 @@ def dispatch_figure(frames: Mapping[str, pd.DataFrame], title: str) -> Figure:
             ax.grid(alpha=0.3)
         style_axes(power, soc)
     axes[0, 0].set_ylabel("Power [kW]")
+    axes[0, 0].yaxis.set_major_formatter(THOUSANDS)
     axes[1, 0].set_ylabel("Battery SOC [%]")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=FONT_SIZE - 1)
@@ -302,7 +315,7 @@ def cost_figure(runs: pd.DataFrame) -> Figure:
         ax.margins(x=0.3)
     total_h = runs["wall_time_s"].sum() / 3600
     figure.supxlabel(
-        f"{len(runs)} runs of {int(runs['num_timesteps'].max()):,} environment steps; "
+        f"{len(runs)} runs; environment steps per run: {steps_text(runs)}; "
         f"{total_h:.2f} h of training in total.",
         fontsize=FONT_SIZE,
     )

@@ -79,8 +79,8 @@ def study_lines(inputs: ComparisonInputs) -> list[str]:
     seeds = sorted(runs["seed"].unique())
     return [
         f"Agents: {', '.join(figures.controller_label(a) for a in dict.fromkeys(runs['algo']))} × seeds "
-        f"{', '.join(map(str, seeds))}; {int(runs['num_timesteps'].max()):,} environment steps per run "
-        f"(preset {', '.join(presets)}).",
+        f"{', '.join(map(str, seeds))} (preset {', '.join(presets)}); environment steps per run: "
+        f"{figures.steps_text(runs)}.",
         "References: uncontrolled (EVs charge on arrival, battery idle); rule-based (EVs on arrival, battery "
         "stores PV surplus and covers import); LP optimum (perfect foresight, HiGHS).",
         f"Held-out test weeks {', '.join(map(str, weeks))} (never seen in training); "
@@ -89,7 +89,7 @@ def study_lines(inputs: ComparisonInputs) -> list[str]:
 
 
 def dispatch_page(inputs: ComparisonInputs, agent: str, seed: int, day: pd.Timestamp, kind: str) -> Figure:
-    seed_free = int(inputs.timeseries["seed"][0])
+    seed_free = tables.any_seed(inputs.timeseries)
     runs = {
         figures.controller_label("optimum"): ("optimum", seed_free),
         figures.controller_label("rule_based"): ("rule_based", seed_free),
