@@ -7,12 +7,14 @@ curtailed.
 """
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from solarev.env.gym_env import EpisodeRecord
+if TYPE_CHECKING:  # importing gym_env loads CityLearn (seconds); the report only needs the KPI code
+    from solarev.env.gym_env import EpisodeRecord
 from solarev.env.sessions import session_shortfall
 
 KPI_NAMES = [
@@ -40,7 +42,7 @@ UNITS = {
 }
 
 
-def episode_dataset(record: EpisodeRecord, bess_capacity_kwh: float, step_hours: float) -> xr.Dataset:
+def episode_dataset(record: "EpisodeRecord", bess_capacity_kwh: float, step_hours: float) -> xr.Dataset:
     """One episode's time series; coordinate `episode` (the window's label, e.g. the week) along time."""
     shortfall = session_shortfall(record.sessions, record.ev_delivered_kwh)
     values = {

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
+from solarev import palette
 from solarev.report.layout import REFERENCE_CONTROLLERS
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -42,11 +43,11 @@ CONTROLLER_COLORS = {  # the same colour for a controller on every page
 }
 OTHER_COLORS = ["#8c510a", "#4d4d4d", "#c51b7d"]  # agents of other algorithms
 FLOW_STYLES = {  # dispatch lines: column -> (label, colour, line style)
-    "pv_kw": ("PV", "#e6ab02", "-"),
-    "mall_load_kw": ("Mall load", "#1f78b4", "-"),
-    "ev_charging_kw": ("EV charging", "#7570b3", "-"),
-    "battery_kw": ("Battery (+ charging, − discharging)", "#1b9e77", "-"),
-    "grid_import_kw": ("Grid import", "#d95f02", "--"),
+    "pv_kw": ("PV", palette.PV, "-"),
+    "mall_load_kw": ("Mall load", palette.MALL_LOAD, "-"),
+    "ev_charging_kw": ("EV charging", palette.EV_CHARGING, "-"),
+    "battery_kw": ("Battery (+ charging, − discharging)", palette.BATTERY, "-"),
+    "grid_import_kw": ("Grid import", palette.GRID_IMPORT, "--"),
 }
 
 

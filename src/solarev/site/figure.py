@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from solarev import palette  # noqa: E402
 from solarev.site.profiles import SiteProfiles  # noqa: E402
 
 
@@ -24,10 +25,11 @@ def mean_daily_profile(time: pd.DatetimeIndex, values: np.ndarray) -> pd.Series:
     return pd.concat([profile, pd.Series([profile.iloc[0]], index=[24.0])])
 
 
-def draw_daily_profiles(axis, time: pd.DatetimeIndex, profiles: Mapping[str, np.ndarray]) -> None:
-    for label, values in profiles.items():
+def draw_daily_profiles(axis, time: pd.DatetimeIndex, profiles: Mapping[str, tuple[np.ndarray, str]]) -> None:
+    """`profiles`: label -> (kW per step, colour)."""
+    for label, (values, color) in profiles.items():
         profile = mean_daily_profile(time, values)
-        axis.step(profile.index, profile.to_numpy(), where="post", label=label)
+        axis.step(profile.index, profile.to_numpy(), where="post", label=label, color=color)
     axis.set(title="Mean day", xlabel="Hour of day (local)", ylabel="Power (kW)", xlim=(0, 24))
     axis.set_xticks(range(0, 25, 3))
     axis.legend(frameon=False)
@@ -35,7 +37,7 @@ def draw_daily_profiles(axis, time: pd.DatetimeIndex, profiles: Mapping[str, np.
 
 def draw_monthly_pv(axis, time: pd.DatetimeIndex, pv_kw: np.ndarray, step_hours: float) -> None:
     monthly_mwh = pd.Series(pv_kw * step_hours / 1000).groupby(np.asarray(time.month)).sum()
-    axis.bar(monthly_mwh.index, monthly_mwh.to_numpy(), color="#f2a900")
+    axis.bar(monthly_mwh.index, monthly_mwh.to_numpy(), color=palette.PV)
     axis.set(title="PV energy by month", xlabel="Month", ylabel="Energy (MWh)")
     axis.set_xticks(range(1, 13))
 
@@ -71,7 +73,11 @@ def site_figure(profiles: SiteProfiles, bess: Mapping[str, Any], site_name: str)
     draw_daily_profiles(
         axes[0, 0],
         time,
-        {"PV": profiles.pv_kw, "mall load": profiles.load_kw, "EVs (uncontrolled)": profiles.ev_kw},
+        {
+            "PV": (profiles.pv_kw, palette.PV),
+            "mall load": (profiles.load_kw, palette.MALL_LOAD),
+            "EVs (uncontrolled)": (profiles.ev_kw, palette.EV_CHARGING),
+        },
     )
     draw_monthly_pv(axes[0, 1], time, profiles.pv_kw, step_hours)
     draw_arrivals(axes[1, 0], profiles.sessions, time, days)
