@@ -92,3 +92,19 @@ def test_the_workflow_is_complete(slurm_run: tuple[Path, str]):
     assert (workdir / "results" / "comparison.pdf").stat().st_size > 0
     result = run_snakemake(workdir, "--dry-run", "all")
     assert "Nothing to be done" in result.stdout, result.stdout[-4000:]
+
+
+def test_a_gpu_job_gets_a_gpu_from_slurm(slurm_run: tuple[Path, str], tmp_path: Path):
+    """The rule's `gpu` resource becomes --gpus (the test node declares one GPU). The tiny config trains on
+    the CPU, so the resource is set from the command line, on one evaluation run again in a copy."""
+    workdir = tmp_path / "run"
+    shutil.copytree(slurm_run[0], workdir, symlinks=True)
+    target = "results/agents/sac/seed0/kpis.json"
+    result = run_snakemake(
+        workdir, *SLURM_ARGS, "--set-resources", "evaluate:gpu=1", "--forcerun", "evaluate", "--", target
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    ((_, slurm_id, _),) = SUBMITTED.findall(output)
+    job = subprocess.run(["scontrol", "show", "job", "--oneliner", slurm_id], capture_output=True, text=True)
+    assert "TresPerJob=gres:gpu:1" in job.stdout and "JobState=COMPLETED" in job.stdout, job.stdout
