@@ -23,6 +23,7 @@ import torch
 import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import ResultsWriter
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
@@ -179,6 +180,8 @@ def warn_of_partial_rollout(model: BaseAlgorithm, total_timesteps: int, log: log
 
 def timed_learning(model: BaseAlgorithm, total_timesteps: int, callbacks: list[BaseCallback]) -> float:
     """Learn up to `total_timesteps` (counting the steps a resumed model has done); seconds it took."""
+    # Progress and KPIs go to our own log and files; SB3's default logger leaves a folder in /tmp per run.
+    model.set_logger(Logger(folder=None, output_formats=[]))
     started = time.perf_counter()
     with logging_redirect_tqdm():  # log lines on the terminal go above the progress bar, not through it
         model.learn(
