@@ -71,11 +71,14 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole workflow (rule all) run once on config/test.yaml; tests read its outputs, never edit them
-    (copy the folder with shutil.copytree(..., symlinks=True) to change things: it keeps file times)."""
+    """The whole workflow (rule all) run once on config/test.yaml with the network blocked in every process
+    (tests/offline.py); tests read its outputs, never edit them (copy the folder with
+    shutil.copytree(..., symlinks=True) to change things: it keeps file times)."""
+    from offline import offline_environment
     from snakemake_runner import run_snakemake
 
-    workdir = tmp_path_factory.mktemp("tiny_run")
-    result = run_snakemake(workdir, "all")
+    root = tmp_path_factory.mktemp("tiny_run")
+    workdir = root / "run"
+    result = run_snakemake(workdir, "all", env=offline_environment(root))
     assert result.returncode == 0, result.stderr[-6000:]
     return workdir
