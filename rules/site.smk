@@ -4,7 +4,7 @@
 rule solar:
     input:
         **optional_file("weather", config["solar"]["weather"]["file"]),
-        code=code("site/solar", "env/site"),
+        code=code("site/solar", "site/tables", "env/site"),
     output:
         solar="resources/solar.csv",
     log:
@@ -46,7 +46,7 @@ rule ev_sessions:
 rule mall_load:
     input:
         **optional_file("table", config["mall_load"]["file"]),
-        code=code("site/load", "env/site"),
+        code=code("site/load", "site/tables", "env/site"),
     output:
         load="resources/mall_load.csv",
     log:

@@ -1,10 +1,10 @@
 """Rule control: one reference controller on the test weeks through CityLearn; KPIs and time series."""
 
-import json
 from pathlib import Path
 
 import solarev.logs
 from solarev.control import evaluate_controller
+from solarev.env.evaluation import write_evaluation
 from solarev.env.gym_env import make_env
 from solarev.env.site import SITE_FILES, load_site
 
@@ -25,6 +25,4 @@ for dispatch in dispatches:
         dispatch.solve_seconds,
     )
 log.info("%s KPIs per test week:\n%s", controller, evaluation.kpis.to_string())
-records = evaluation.kpis.reset_index().assign(controller=controller).to_dict(orient="records")
-Path(smk.output.kpis).write_text(json.dumps(records, indent=2))
-evaluation.timeseries.assign_attrs(controller=controller).to_netcdf(smk.output.timeseries, engine="h5netcdf")
+write_evaluation(evaluation, smk.output.kpis, smk.output.timeseries, controller=controller)

@@ -4,8 +4,11 @@ A policy maps the wrapper's observation to its action (e.g. `lambda obs: model.p
 SB3 model); controllers that need the physical state read `env.state` (see solarev.control).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,3 +40,13 @@ def evaluate_policy(env: SolarEvEnv, policy: Policy) -> Evaluation:
         [run_episode(env, policy, window) for window in range(len(env.windows))], dim="time"
     )
     return Evaluation(kpis=kpis_by_episode(timeseries), timeseries=timeseries)
+
+
+def write_evaluation(
+    evaluation: Evaluation, kpis_path: str | Path, timeseries_path: str | Path, **labels: Any
+) -> None:
+    """kpis.json (one record per episode: episode, every KPI and the labels) and timeseries.nc (labels as
+    attributes), the same for controllers and agents; labels are e.g. controller="sac", seed=0."""
+    records = evaluation.kpis.reset_index().assign(**labels).to_dict(orient="records")
+    Path(kpis_path).write_text(json.dumps(records, indent=2))
+    evaluation.timeseries.assign_attrs(**labels).to_netcdf(timeseries_path, engine="h5netcdf")

@@ -117,6 +117,11 @@ def site_time(site_config: Mapping[str, Any]) -> pd.DatetimeIndex:
     )
 
 
+def time_step_hours(time: pd.DatetimeIndex) -> float:
+    """Length of one step of a site_time index, in hours."""
+    return pd.Timedelta(time.freq).total_seconds() / 3600
+
+
 def read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     frame = pd.read_csv(path)
     missing = [column for column in columns if column not in frame.columns]

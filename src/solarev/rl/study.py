@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from solarev.env.evaluation import Evaluation, evaluate_policy
+from solarev.env.evaluation import evaluate_policy
 from solarev.env.gym_env import SiteEnv
 from solarev.rl.callbacks import EvaluatePolicy
 from solarev.rl.policy import Policy
@@ -34,13 +34,3 @@ def resume_key(inputs: Iterable[str | Path], **sections: Any) -> dict[str, Any]:
     """What a checkpoint must share with a rerun besides the hyperparameters: the input files' digest and
     the config sections the environment was built from."""
     return {"inputs_sha256": files_digest(inputs), **json.loads(json.dumps(sections, default=str))}
-
-
-def write_evaluation(
-    evaluation: Evaluation, kpis_path: str | Path, timeseries_path: str | Path, **labels: Any
-) -> None:
-    """kpis.json (one record per episode: episode, every KPI and the labels) and timeseries.nc (labels as
-    attributes), as the controllers write them; labels are e.g. controller="sac", seed=0."""
-    records = evaluation.kpis.reset_index().assign(**labels).to_dict(orient="records")
-    Path(kpis_path).write_text(json.dumps(records, indent=2))
-    evaluation.timeseries.assign_attrs(**labels).to_netcdf(timeseries_path, engine="h5netcdf")

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solarev.env.site import time_step_hours
+
 
 def window_mask(time: pd.DatetimeIndex, start_hour: float, end_hour: float) -> np.ndarray:
     hour = time.hour + time.minute / 60
@@ -26,7 +28,7 @@ def evening_deficit_kwh_per_day(
     end_hour: float,
 ) -> float:
     """Mean daily EV energy in the window that the PV left over after the mall's own load cannot cover."""
-    step_hours = pd.Timedelta(time.freq).total_seconds() / 3600
+    step_hours = time_step_hours(time)
     surplus_kw = np.clip(pv_kw - load_kw, 0, None)
     deficit_kw = np.clip(ev_kw - surplus_kw, 0, None) * window_mask(time, start_hour, end_hour)
     days = len(time) * step_hours / 24

@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from solarev import palette  # noqa: E402
+from solarev.env.site import time_step_hours  # noqa: E402
 from solarev.site.profiles import SiteProfiles  # noqa: E402
 
 
@@ -67,7 +68,7 @@ def draw_sizing(axis, bess: Mapping[str, Any]) -> None:
 
 def site_figure(profiles: SiteProfiles, bess: Mapping[str, Any], site_name: str) -> Figure:
     time = profiles.time
-    step_hours = pd.Timedelta(time.freq).total_seconds() / 3600
+    step_hours = time_step_hours(time)
     days = round(len(time) * step_hours / 24)
     figure, axes = plt.subplots(2, 2, figsize=(11, 7.5), layout="constrained")
     draw_daily_profiles(

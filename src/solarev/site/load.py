@@ -6,7 +6,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solarev.env.site import site_time
+from solarev.env.site import site_time, time_step_hours
+from solarev.site.tables import indexed_by_time, onto_steps
 
 
 def opening_shape(time: pd.DatetimeIndex, opening_hour: float, closing_hour: float, closed_share: float):
@@ -18,22 +19,15 @@ def opening_shape(time: pd.DatetimeIndex, opening_hour: float, closing_hour: flo
 def shaped_load_kw(time: pd.DatetimeIndex, mall: Mapping[str, Any]) -> np.ndarray:
     """kW per step such that every day sums to `daily_kwh`."""
     shape = opening_shape(time, mall["opening_hour"], mall["closing_hour"], mall["closed_share"])
-    step_hours = pd.Timedelta(time.freq).total_seconds() / 3600
+    step_hours = time_step_hours(time)
     daily_shape_kwh = pd.Series(shape * step_hours).groupby(np.asarray(time.normalize())).transform("sum")
     return shape * mall["daily_kwh"] / daily_shape_kwh.to_numpy()
 
 
 def load_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> np.ndarray:
     """A user's table (time, load_kw) brought onto the simulation steps by time interpolation."""
-    missing = [column for column in ("time", "load_kw") if column not in frame.columns]
-    if missing:
-        raise ValueError(f"mall_load.file lacks columns {missing}")
-    stamps = pd.to_datetime(frame["time"])
-    if stamps.dt.tz is None:
-        stamps = stamps.dt.tz_localize(time.tz)
-    series = frame["load_kw"].set_axis(pd.DatetimeIndex(stamps).tz_convert(time.tz)).sort_index()
-    union = series.index.union(time)
-    return series.reindex(union).interpolate("time").ffill().bfill().reindex(time).to_numpy(float)
+    table = indexed_by_time(frame, time.tz, "mall_load.file", ["load_kw"])
+    return onto_steps(table[["load_kw"]], time)["load_kw"].to_numpy(float)
 
 
 def mall_load(

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pvlib
 
-from solarev.env.site import site_time
+from solarev.env.site import site_time, time_step_hours
+from solarev.site.tables import indexed_by_time, onto_steps
 
 SOLAR_COLUMNS = ["time", "ac_kw", "ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c", "relative_humidity"]
-WEATHER_FILE_COLUMNS = ["time", "ghi", "dni", "dhi", "temp_air"]
+WEATHER_FILE_COLUMNS = ["ghi", "dni", "dhi", "temp_air"]
 # Cells heat with irradiance; an open rack with glass/polymer modules is the usual rooftop mount.
 CELL_TEMPERATURE = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
 WIND_SPEED_M_S = 1.0
@@ -72,7 +73,7 @@ def synthetic_weather(
     midpoints = step_midpoints(time)
     place = location(site)
     clear = place.get_clearsky(midpoints, model="ineichen")
-    step_hours = pd.Timedelta(time.freq).total_seconds() / 3600
+    step_hours = time_step_hours(time)
     index = clear_sky_index(len(time), step_hours, weather)
     ghi = clear["ghi"].to_numpy() * index
     zenith = place.get_solarposition(midpoints)["apparent_zenith"].to_numpy()
@@ -93,17 +94,10 @@ def synthetic_weather(
 def weather_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> pd.DataFrame:
     """A user's weather table (time, ghi, dni, dhi [W/m2], temp_air [C], optional relative_humidity [%])
     brought onto the simulation steps by time interpolation."""
-    missing = [column for column in WEATHER_FILE_COLUMNS if column not in frame.columns]
-    if missing:
-        raise ValueError(f"weather file lacks columns {missing}")
-    stamps = pd.to_datetime(frame["time"])
-    if stamps.dt.tz is None:
-        stamps = stamps.dt.tz_localize(time.tz)
-    table = frame.drop(columns="time").set_index(pd.DatetimeIndex(stamps).tz_convert(time.tz)).sort_index()
+    table = indexed_by_time(frame, time.tz, "weather file", WEATHER_FILE_COLUMNS)
     if "relative_humidity" not in table:
         table["relative_humidity"] = relative_humidity(table["temp_air"].to_numpy(), table["temp_air"].mean())
-    union = table.index.union(time)
-    return table.reindex(union).interpolate("time").ffill().bfill().reindex(time)
+    return onto_steps(table, time)
 
 
 def ac_power_kw(weather: pd.DataFrame, site: Mapping[str, Any], system: Mapping[str, Any]) -> np.ndarray:
