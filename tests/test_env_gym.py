@@ -7,6 +7,7 @@ import pytest
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 
+from solarev.control.baselines import rule_based
 from solarev.env.evaluation import evaluate_policy
 from solarev.env.site import forecast_matrix
 
@@ -48,16 +49,39 @@ def test_observations_stay_in_the_space_and_rewards_are_floats(tiny_citylearn):
     assert all(type(reward) is float for reward in rewards)
 
 
-def test_reward_is_co2_plus_weighted_shortfall_of_the_simulated_series(tiny_citylearn):
+def test_reward_is_added_co2_plus_weighted_shortfall_of_the_simulated_series(tiny_citylearn):
     env = tiny_citylearn.env("test")
+    site = tiny_citylearn.site
     rng = np.random.default_rng(2)
     evaluation = evaluate_policy(env, lambda observation: rng.uniform(-1, 1, env.action_space.shape))
     _, rewards, infos = random_episode(env, seed=2)
     kpis = evaluation.kpis.iloc[0]
     weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+    window = slice(env.window.start, env.window.end)
+    mall_import_kwh = (site.load_kwh[window] - site.pv_kwh[window]).clip(min=0).sum()
+    mall_co2 = mall_import_kwh * site.carbon_intensity_kg_per_kwh
     assert kpis["ev_unmet_kwh"] > 0  # random charging misses some EVs: the penalty is exercised
     assert sum(info["ev_unmet_kwh"] for info in infos) == pytest.approx(kpis["ev_unmet_kwh"], rel=1e-6)
-    assert sum(rewards) == pytest.approx(-(kpis["co2_kg"] + weight * kpis["ev_unmet_kwh"]), rel=1e-6)
+    assert sum(info["co2_kg"] for info in infos) == pytest.approx(kpis["co2_kg"], rel=1e-6)
+    expected = -(kpis["co2_kg"] - mall_co2 + weight * kpis["ev_unmet_kwh"])
+    assert sum(rewards) == pytest.approx(expected, rel=1e-5, abs=1e-3 * kpis["co2_kg"] / len(rewards))
+
+
+def test_surplus_observation_is_the_rule_based_battery_action(tiny_citylearn):
+    env = tiny_citylearn.env("test")
+    observation, _ = env.reset(options={"window": 0})
+    policy = rule_based(env)
+    names = env.observation_names
+    seen = []
+    terminated = False
+    while not terminated:
+        action = policy(observation)
+        assert observation[names.index("surplus")] == pytest.approx(action[0], abs=1e-6)
+        seen.append(action[0])
+        observation, _, terminated, _, _ = env.step(action)
+    assert min(seen) < 0 < max(seen)  # both charging and discharging steps were checked
+    forecast = [observation[names.index(f"surplus_forecast_{k}")] for k in range(1, env.forecast_steps + 1)]
+    assert all(-1 <= value <= 1 for value in forecast)
 
 
 def test_training_windows_are_sampled_reproducibly_from_the_seed(tiny_citylearn):

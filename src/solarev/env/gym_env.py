@@ -8,7 +8,17 @@ measures it), solarev.env.fast.FastSolarEvEnv with its numpy twin.
 
 Actions, all in [-1, 1]: [0] battery (fraction of nominal power, + charges), [1 + s] socket s's charging
 power mapped linearly from [-1, 1] to [0, 1] of its charger's power (ignored while no EV is plugged in).
-Reward per step: -(kg CO2 of grid import) - unmet_weight × (kWh an EV still lacks when it is due).
+Reward per step: -(kg CO2 the EVs and the battery add to the mall's own import) - unmet_weight × (kWh an
+EV still lacks when it is due). The mall's own import (load - PV, where positive) is the same whatever the
+agent does, so this ranks policies exactly as -(kg CO2 of grid import) would, without the mall's
+weather-driven emissions that drowned the agents' part in the returns (measured in config/agents.yaml).
+
+Observations are scaled to [-1, 1]. Besides the raw PV and load (over their maxima), the agent sees the
+site's surplus in units of the battery's energy per step at nominal power: "surplus" is PV - load - what
+the plugged-in EVs would take at full power, "surplus_forecast_k" is PV - load k steps ahead; clipped to
+±1, where the battery's power caps what it could do with more. An agent that has learnt battery action =
+surplus charges exactly the surplus and covers the deficit, rule_based's dispatch (solarev.control): the
+raw PV and load alone made the agents find this boundary only roughly (measured in config/agents.yaml).
 """
 
 from collections.abc import Mapping, Sequence
@@ -117,8 +127,10 @@ class SiteEnv(gym.Env):
             "load",
             *(f"pv_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"load_forecast_{k + 1}" for k in range(forecast_steps)),
+            *(f"surplus_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"plugged_{s}" for s in range(n_sockets)),
             *(f"steps_to_due_{s}" for s in range(n_sockets)),
+            "surplus",
             "bess_soc",
             *(f"remaining_{s}" for s in range(n_sockets)),
         ]
@@ -129,9 +141,11 @@ class SiteEnv(gym.Env):
     def precompute_site_features(self) -> np.ndarray:
         """Per site step (plus the terminal row): time, PV, load and their forecasts, scaled to [-1, 1]."""
         site = self.site
-        pv, load = (
-            np.append(values, values[-1]) / max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh)
-        )
+        pv_kwh, load_kwh = (np.append(values, values[-1]) for values in (site.pv_kwh, site.load_kwh))
+        pv, load = (values / max(values.max(), 1e-9) for values in (pv_kwh, load_kwh))
+        self.bess_step_kwh = max(site.bess.power_kw * site.step_hours, 1e-9)
+        self.site_surplus_kwh = pv_kwh - load_kwh
+        self.mall_co2_kg = np.maximum(-self.site_surplus_kwh, 0.0) * site.carbon_intensity_kg_per_kwh
         terminal_time = site.time.append(site.time[-1:] + (site.time[-1] - site.time[-2]))
         return np.column_stack(
             [
@@ -140,8 +154,13 @@ class SiteEnv(gym.Env):
                 load,
                 forecast_matrix(pv, self.forecast_steps),
                 forecast_matrix(load, self.forecast_steps),
+                forecast_matrix(self.scaled_surplus(self.site_surplus_kwh), self.forecast_steps),
             ]
         )
+
+    def scaled_surplus(self, surplus_kwh: np.ndarray | float) -> np.ndarray:
+        """kWh of surplus in the battery's energy per step at nominal power, clipped to [-1, 1]."""
+        return np.clip(np.asarray(surplus_kwh) / self.bess_step_kwh, -1.0, 1.0)
 
     def choose_window(self, options: Mapping[str, Any] | None) -> int:
         if options and "window" in options:
@@ -198,11 +217,22 @@ class SiteEnv(gym.Env):
     def episode_record(self) -> EpisodeRecord:
         raise NotImplementedError
 
+    def asap_ev_kwh(self) -> np.ndarray:
+        """Energy into each plugged-in EV this step at full power until its remaining need is met."""
+        return np.where(
+            self.plugged[self.step_index], np.clip(self.remaining, 0.0, self.site.socket_step_kwh), 0.0
+        )
+
+    def surplus_kwh(self) -> float:
+        """PV - load - the plugged-in EVs' energy at full power (asap_ev_kwh) this step, kWh (grid side)."""
+        site_surplus = self.site_surplus_kwh[self.window.start + self.step_index]
+        return float(site_surplus - self.asap_ev_kwh().sum() / CHARGER_EFFICIENCY)
+
     def observation(self) -> np.ndarray:
         return np.concatenate(
             [
                 self.static_observations[self.step_index],
-                [self.bess_soc()],
+                [self.scaled_surplus(self.surplus_kwh()), self.bess_soc()],
                 self.remaining / self.site.socket_battery_kwh,
             ],
             dtype=np.float32,
@@ -246,7 +276,7 @@ class SiteEnv(gym.Env):
         terminated = bool(self.step_index == self.window.n_steps)
         if not terminated:
             self.start_needs(step + 1)
-        reward = -(co2 + self.unmet_weight * unmet)
+        reward = -(co2 - float(self.mall_co2_kg[self.window.start + step]) + self.unmet_weight * unmet)
         return self.observation(), reward, terminated, False, {"co2_kg": co2, "ev_unmet_kwh": unmet}
 
 
