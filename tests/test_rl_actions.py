@@ -1,4 +1,5 @@
-"""Grouped charging actions: groups per mode, expansion to sockets, and a trained policy that expands them."""
+"""Grouped sockets: groups per mode, actions expanded to sockets, per-socket observations averaged per group,
+and a trained policy that does both."""
 
 import logging
 from pathlib import Path
@@ -8,7 +9,8 @@ import pytest
 
 from solarev.config import ConfigError, load_yaml
 from solarev.env.evaluation import evaluate_policy
-from solarev.rl.actions import GroupedActions, expand_action, socket_groups
+from solarev.env.gym_env import SOCKET_FEATURES
+from solarev.rl.actions import GroupedSockets, expand_action, group_means, group_observation, socket_groups
 from solarev.rl.hyperparameters import agent_settings, load_agent_settings
 from solarev.rl.policy import load_policy
 from solarev.rl.training import train
@@ -34,6 +36,19 @@ def test_expand_action_keeps_the_battery_first() -> None:
     ]
 
 
+def test_grouped_observation_averages_each_socket_feature_over_its_group() -> None:
+    groups = socket_groups("power", POWERS)  # sockets 0, 1, 3 | socket 2
+    site_values = [0.25, -0.5]
+    per_socket = [[1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], [-1, 1, 0.5, 0]]  # one row per socket feature
+    observation = np.array([*site_values, *np.ravel(per_socket)], dtype=np.float32)
+    grouped = group_observation(observation, group_means(groups))
+    expected = [*site_values, 1 / 3, 1, 1.4 / 3, 0.6, 0, 0.5]
+    np.testing.assert_allclose(grouped, expected, rtol=1e-6)
+    assert len(SOCKET_FEATURES) == len(per_socket)
+    batch = group_observation(np.stack([observation, observation]), group_means(groups))
+    np.testing.assert_allclose(batch, [expected, expected], rtol=1e-6)
+
+
 def test_unknown_grouping_names_the_key() -> None:
     presets = load_yaml(REPO / "config" / "agents.yaml")
     presets["test"]["a2c"]["ev_action_groups"] = "charger"
@@ -44,8 +59,13 @@ def test_unknown_grouping_names_the_key() -> None:
 def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn, tmp_path: Path) -> None:
     settings = load_agent_settings(REPO / "config" / "agents.yaml", "test", "a2c")
     groups = socket_groups("power", tiny_citylearn.site.socket_power_kw)
-    assert GroupedActions(tiny_citylearn.env("training"), groups).action_space.shape == (
-        1 + groups.max() + 1,
+    grouped_env = GroupedSockets(tiny_citylearn.env("training"), groups)
+    n_groups = groups.max() + 1
+    assert grouped_env.action_space.shape == (1 + n_groups,)
+    observation, _ = grouped_env.reset(seed=0)
+    assert grouped_env.observation_space.contains(observation)
+    assert len(observation) == len(tiny_citylearn.env("training").observation_names) - 3 * (
+        len(groups) - n_groups
     )
     train(
         lambda seed: tiny_citylearn.env("training"),

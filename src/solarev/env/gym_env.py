@@ -37,6 +37,9 @@ from solarev.env.sessions import EpisodeSessions, episode_sessions, session_step
 from solarev.env.site import CHARGER_EFFICIENCY, Site, forecast_matrix
 
 TIME_FEATURES = ["hour_sin", "hour_cos", "week_sin", "week_cos"]
+# Per socket, in this order at the end of the observation: plugged in (0/1), steps until the plugged-in EV
+# is due (over the longest session), energy it still lacks (over its battery).
+SOCKET_FEATURES = ("plugged", "steps_to_due", "remaining")
 
 
 @dataclass(frozen=True)
@@ -128,11 +131,10 @@ class SiteEnv(gym.Env):
             *(f"pv_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"load_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"surplus_forecast_{k + 1}" for k in range(forecast_steps)),
-            *(f"plugged_{s}" for s in range(n_sockets)),
-            *(f"steps_to_due_{s}" for s in range(n_sockets)),
             "surplus",
             "bess_soc",
-            *(f"remaining_{s}" for s in range(n_sockets)),
+            # Last, one block per feature: solarev.rl.actions averages them over groups of sockets.
+            *(f"{feature}_{s}" for feature in SOCKET_FEATURES for s in range(n_sockets)),
         ]
         self.observation_space = gym.spaces.Box(-1.0, 1.0, (len(self.observation_names),), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (1 + n_sockets,), np.float32)
@@ -188,13 +190,10 @@ class SiteEnv(gym.Env):
         self.due = np.zeros((n_steps + 1, n_sockets), dtype=bool)
         self.due[sessions.last, sessions.socket] = True
         self.sessions, self.plugged = sessions, plugged
-        self.static_observations = np.column_stack(
-            [
-                self.site_features[window.start : window.end + 1],
-                plugged,
-                steps_to_due / self.due_scale,
-            ]
-        ).astype(np.float32)
+        self.static_observations = self.site_features[window.start : window.end + 1].astype(np.float32)
+        self.static_socket_observations = np.column_stack([plugged, steps_to_due / self.due_scale]).astype(
+            np.float32
+        )
         self.remaining = np.zeros(n_sockets)
         self.start_needs(0)
 
@@ -233,6 +232,7 @@ class SiteEnv(gym.Env):
             [
                 self.static_observations[self.step_index],
                 [self.scaled_surplus(self.surplus_kwh()), self.bess_soc()],
+                self.static_socket_observations[self.step_index],
                 self.remaining / self.site.socket_battery_kwh,
             ],
             dtype=np.float32,

@@ -1,6 +1,9 @@
-"""Grouped charging actions: the agent sets one charging action per group of sockets instead of one per
-socket, and every socket of a group gets it (DESIGN.md "EV model": the action space may group sockets, the
-simulated physics stays per socket). The battery's action, first, stays as it is.
+"""Grouped sockets: the agent sets one charging action per group of sockets instead of one per socket, and
+every socket of a group gets it (DESIGN.md "EV model": the action space may group sockets, the simulated
+physics stays per socket). The battery's action, first, stays as it is. The per-socket observations
+(solarev.env.gym_env.SOCKET_FEATURES, the observation's last blocks) are averaged over the same groups: an
+agent that cannot act on one socket gains nothing from watching it, and 3 × 128 per-socket values beside
+~40 site values blurred the battery's decisions (measured in config/agents.yaml).
 
 Groups (agents.yaml `ev_action_groups`): socket (none: one action per socket), power (one per charger
 power, i.e. per vehicle class at Iquitos), site (one for all sockets).
@@ -8,6 +11,8 @@ power, i.e. per vehicle class at Iquitos), site (one for all sockets).
 
 import gymnasium as gym
 import numpy as np
+
+from solarev.env.gym_env import SOCKET_FEATURES
 
 EV_ACTION_GROUPS = ("socket", "power", "site")
 
@@ -30,13 +35,36 @@ def expand_action(action: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return np.concatenate([action[:1], action[1:][groups]])
 
 
-class GroupedActions(gym.ActionWrapper):
-    """The env with one charging action per socket group."""
+def group_means(groups: np.ndarray) -> np.ndarray:
+    """sockets × groups matrix whose product with per-socket values gives each group's mean."""
+    membership = np.equal.outer(groups, np.arange(int(groups.max()) + 1))
+    return (membership / membership.sum(axis=0)).astype(np.float32)
+
+
+def group_observation(observation: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """The observation with each per-socket feature averaged over the groups of `means` (group_means)."""
+    per_socket = len(SOCKET_FEATURES) * means.shape[0]
+    sockets = observation[..., -per_socket:].reshape(*observation.shape[:-1], len(SOCKET_FEATURES), -1)
+    grouped = (sockets @ means).reshape(*observation.shape[:-1], -1)
+    return np.concatenate([observation[..., :-per_socket], grouped], axis=-1, dtype=np.float32)
+
+
+class GroupedSockets(gym.Wrapper):
+    """The env with one charging action and one value of each per-socket feature per socket group."""
 
     def __init__(self, env: gym.Env, groups: np.ndarray):
         super().__init__(env)
         self.groups = np.asarray(groups)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (2 + int(self.groups.max()),), np.float32)
+        self.means = group_means(self.groups)
+        n_groups = self.means.shape[1]
+        n_observations = env.observation_space.shape[0] - len(SOCKET_FEATURES) * (len(self.groups) - n_groups)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (1 + n_groups,), np.float32)
+        self.observation_space = gym.spaces.Box(-1.0, 1.0, (n_observations,), np.float32)
 
-    def action(self, action: np.ndarray) -> np.ndarray:
-        return expand_action(action, self.groups)
+    def reset(self, **kwargs):
+        observation, info = self.env.reset(**kwargs)
+        return group_observation(observation, self.means), info
+
+    def step(self, action: np.ndarray):
+        observation, reward, terminated, truncated, info = self.env.step(expand_action(action, self.groups))
+        return group_observation(observation, self.means), reward, terminated, truncated, info

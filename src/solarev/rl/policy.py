@@ -10,7 +10,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
-from solarev.rl.actions import expand_action
+from solarev.rl.actions import expand_action, group_means, group_observation
 from solarev.rl.hyperparameters import ALGORITHMS
 
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -31,10 +31,13 @@ def deterministic_policy(
     model: BaseAlgorithm, normalizer: VecNormalize | None, action_groups: np.ndarray | None = None
 ) -> Policy:
     """Maps one raw observation to the model's deterministic action; normalises with the statistics as
-    they are (normalize_obs never updates them) and gives each socket its group's action when the model
-    was trained on grouped actions (solarev.rl.actions)."""
+    they are (normalize_obs never updates them). A model trained on grouped sockets (solarev.rl.actions)
+    sees the observation grouped as in training, and each socket gets its group's action."""
+    means = None if action_groups is None else group_means(action_groups)
 
     def policy(observation: np.ndarray) -> np.ndarray:
+        if means is not None:
+            observation = group_observation(observation, means)
         if normalizer is not None:
             observation = normalizer.normalize_obs(observation)
         action = model.predict(observation, deterministic=True)[0]

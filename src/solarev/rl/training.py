@@ -32,7 +32,7 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, VecNormalize
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from solarev.rl.actions import GroupedActions
+from solarev.rl.actions import GroupedSockets
 from solarev.rl.callbacks import (
     CheckpointCallback,
     Clock,
@@ -75,10 +75,11 @@ def monitored_env(venv: VecEnv, path: Path, clock: Clock, resumed: bool) -> VecM
 
 
 def grouped(make_env: EnvFactory, action_groups: np.ndarray | None) -> EnvFactory:
-    """The factory's envs with one charging action per socket group (unchanged when None)."""
+    """The factory's envs with one charging action and per-socket observation per socket group (unchanged
+    when None)."""
     if action_groups is None:
         return make_env
-    return lambda seed: GroupedActions(make_env(seed), action_groups)
+    return lambda seed: GroupedSockets(make_env(seed), action_groups)
 
 
 def training_env(
