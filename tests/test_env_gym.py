@@ -109,23 +109,23 @@ def test_observation_shows_pv_forecast_and_plugged_sockets(tiny_citylearn):
         forecast, site.pv_kwh[start + step + 1 : start + step + 1 + env.forecast_steps] / pv_scale, rtol=1e-6
     )
     plugged = [observation[names.index(f"plugged_{s}")] for s in range(site.n_sockets)]
-    np.testing.assert_array_equal(plugged, env.state.plugged)
+    np.testing.assert_array_equal(plugged, env.plugged_now)
 
 
 def test_ev_action_minus_one_is_off_and_plus_one_is_full_power(tiny_citylearn):
     env = tiny_citylearn.env("test")
     site = tiny_citylearn.site
     env.reset(options={"window": 0})
-    while not env.state.plugged.any():
+    while not env.plugged_now.any():
         env.step(-np.ones(env.action_space.shape))
-    socket = int(np.argmax(env.state.plugged))
+    socket = int(np.argmax(env.plugged_now))
     off = -np.ones(env.action_space.shape)
     step = env.step_index
     env.step(off)
     assert env.chargers[socket].electricity_consumption[step] == 0
-    while not env.state.plugged[socket]:
+    while not env.plugged_now[socket]:
         env.step(off)
-    need = env.state.remaining_kwh[socket]
+    need = env.remaining[socket]
     full = off.copy()
     full[1 + socket] = 1.0
     step = env.step_index

@@ -1,7 +1,7 @@
 """Run any policy through CityLearn on an env's evaluation windows and score it.
 
 A policy maps the wrapper's observation to its action (e.g. `lambda obs: model.predict(obs, True)[0]` for an
-SB3 model); controllers that need the physical state read `env.state` (see solarev.control).
+SB3 model); controllers that need the physical state read it from the env (see solarev.control).
 """
 
 import json

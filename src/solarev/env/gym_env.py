@@ -43,16 +43,6 @@ SOCKET_FEATURES = ("plugged", "steps_to_due", "remaining")
 
 
 @dataclass(frozen=True)
-class StepState:
-    """Physical state before the current step's action, for rule-based controllers."""
-
-    pv_kwh: float
-    load_kwh: float
-    plugged: np.ndarray  # bool per socket
-    remaining_kwh: np.ndarray  # per socket: energy still owed to the plugged-in EV this episode
-
-
-@dataclass(frozen=True)
 class EpisodeRecord:
     """What CityLearn simulated in one finished episode: energies per step, kWh (net > 0 imports)."""
 
@@ -218,9 +208,7 @@ class SiteEnv(gym.Env):
 
     def asap_ev_kwh(self) -> np.ndarray:
         """Energy into each plugged-in EV this step at full power until its remaining need is met."""
-        return np.where(
-            self.plugged[self.step_index], np.clip(self.remaining, 0.0, self.site.socket_step_kwh), 0.0
-        )
+        return np.where(self.plugged_now, np.clip(self.remaining, 0.0, self.site.socket_step_kwh), 0.0)
 
     def surplus_kwh(self) -> float:
         """PV - load - the plugged-in EVs' energy at full power (asap_ev_kwh) this step, kWh (grid side)."""
@@ -239,15 +227,9 @@ class SiteEnv(gym.Env):
         )
 
     @property
-    def state(self) -> StepState:
-        step = self.step_index
-        start = self.window.start
-        return StepState(
-            pv_kwh=float(self.site.pv_kwh[start + step]),
-            load_kwh=float(self.site.load_kwh[start + step]),
-            plugged=self.plugged[step],
-            remaining_kwh=self.remaining.copy(),
-        )
+    def plugged_now(self) -> np.ndarray:
+        """Which sockets have an EV plugged in at the current step (bool per socket)."""
+        return self.plugged[self.step_index]
 
     def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
         super().reset(seed=seed)
