@@ -64,9 +64,8 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
     assert grouped_env.action_space.shape == (1 + n_groups,)
     observation, _ = grouped_env.reset(seed=0)
     assert grouped_env.observation_space.contains(observation)
-    assert len(observation) == len(tiny_citylearn.env("training").observation_names) - 3 * (
-        len(groups) - n_groups
-    )
+    n_observations = len(tiny_citylearn.env("training").observation_names)
+    assert len(observation) == n_observations - len(SOCKET_FEATURES) * (len(groups) - n_groups)
     train(
         lambda seed: tiny_citylearn.env("training"),
         settings,

@@ -67,6 +67,11 @@ def time_features(time: pd.DatetimeIndex) -> np.ndarray:
     return np.column_stack([np.sin(day), np.cos(day), np.sin(week), np.cos(week)])
 
 
+def with_terminal_row(values: np.ndarray) -> np.ndarray:
+    """Per-step values with the last one repeated for the terminal observation."""
+    return np.append(values, values[-1])
+
+
 def check_citylearn_site(citylearn: CityLearnEnv, site: Site) -> None:
     """Fail loudly where CityLearn would fail silently (an unknown EV id never charges)."""
     building = citylearn.buildings[0]
@@ -111,6 +116,10 @@ class SiteEnv(gym.Env):
         self.forecast_steps = forecast_steps
         self.unmet_weight = unmet_weight_kg_per_kwh
         self.sample = sample
+        self.bess_step_kwh = max(site.bess.power_kw * site.step_hours, 1e-9)
+        # Per site step plus the terminal row: the mall's own balance, for the reward and the observations.
+        self.site_surplus_kwh = with_terminal_row(site.pv_kwh) - with_terminal_row(site.load_kwh)
+        self.mall_co2_kg = np.maximum(-self.site_surplus_kwh, 0.0) * site.carbon_intensity_kg_per_kwh
         self.site_features = self.precompute_site_features()
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
@@ -133,11 +142,9 @@ class SiteEnv(gym.Env):
     def precompute_site_features(self) -> np.ndarray:
         """Per site step (plus the terminal row): time, PV, load and their forecasts, scaled to [-1, 1]."""
         site = self.site
-        pv_kwh, load_kwh = (np.append(values, values[-1]) for values in (site.pv_kwh, site.load_kwh))
-        pv, load = (values / max(values.max(), 1e-9) for values in (pv_kwh, load_kwh))
-        self.bess_step_kwh = max(site.bess.power_kw * site.step_hours, 1e-9)
-        self.site_surplus_kwh = pv_kwh - load_kwh
-        self.mall_co2_kg = np.maximum(-self.site_surplus_kwh, 0.0) * site.carbon_intensity_kg_per_kwh
+        pv, load = (
+            with_terminal_row(values) / max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh)
+        )
         terminal_time = site.time.append(site.time[-1:] + (site.time[-1] - site.time[-2]))
         return np.column_stack(
             [
