@@ -20,7 +20,8 @@ install: $(BIN)/.installed
 
 run: install
 	@echo "solarev: building $(TARGET) for $(CONFIG); logs in logs/, run times in benchmarks/"
-	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) $(TARGET)
+	@# `--` ends the options: --resources and --configfile take several values and would swallow the target.
+	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) -- $(TARGET)
 
 # The Snakemake HTML report of the last run (figures, captions, config, rule statistics).
 report: install
