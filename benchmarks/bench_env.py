@@ -29,8 +29,8 @@ from solarev.env.episodes import Window
 from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
-from solarev.env.site import Site, load_site, site_files
 from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SCALE = SyntheticSite(

@@ -6,7 +6,7 @@ rule control:
         **SITE_INPUTS,
         schema="resources/citylearn/schema.json",
         code=code(
-            "env/site",
+            "site/model",
             "env/sessions",
             "env/schema",
             "env/episodes",

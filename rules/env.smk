@@ -1,15 +1,15 @@
 """The CityLearn site built from the site stage's outputs."""
 
-from solarev.env.site import SITE_FILES
+from solarev.site.model import SITE_FILES
 
-# The site stage's files, by the names solarev.env.site.load_site reads them under.
+# The site stage's files, by the names solarev.site.model.load_site reads them under.
 SITE_INPUTS = {name: f"resources/{file}" for name, file in SITE_FILES.items()}
 
 
 rule citylearn_schema:
     input:
         **SITE_INPUTS,
-        code=code("env/site", "env/sessions", "env/schema"),
+        code=code("site/model", "env/sessions", "env/schema"),
     output:
         schema="resources/citylearn/schema.json",
     log:

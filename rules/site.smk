@@ -4,7 +4,7 @@
 rule solar:
     input:
         **optional_file("weather", config["solar"]["weather"]["file"]),
-        code=code("site/solar", "site/tables", "env/site"),
+        code=code("site/solar", "site/tables", "site/model"),
     output:
         solar="resources/solar.csv",
     log:
@@ -24,7 +24,7 @@ rule solar:
 
 rule ev_sessions:
     input:
-        code=code("site/ev", "env/site"),
+        code=code("site/ev", "site/model"),
     output:
         sockets="resources/ev_sockets.csv",
         sessions="resources/ev_sessions.csv",
@@ -46,7 +46,7 @@ rule ev_sessions:
 rule mall_load:
     input:
         **optional_file("table", config["mall_load"]["file"]),
-        code=code("site/load", "site/tables", "env/site"),
+        code=code("site/load", "site/tables", "site/model"),
     output:
         load="resources/mall_load.csv",
     log:
@@ -69,7 +69,7 @@ rule bess_sizing:
         solar="resources/solar.csv",
         load="resources/mall_load.csv",
         sessions="resources/ev_sessions.csv",
-        code=code("site/bess", "site/profiles", "site/ev", "env/site"),
+        code=code("site/bess", "site/profiles", "site/ev", "site/model"),
     output:
         bess="resources/bess.json",
     log:
@@ -93,7 +93,7 @@ rule site_figure:
         load="resources/mall_load.csv",
         sessions="resources/ev_sessions.csv",
         bess="resources/bess.json",
-        code=code("site/figure", "site/profiles", "site/ev", "env/site"),
+        code=code("site/figure", "site/profiles", "site/ev", "site/model"),
     output:
         figure=report(
             "results/figures/site.png",

@@ -14,7 +14,7 @@ except ConfigError as error:
 # Resolved once at DAG time: 0 on a machine without a GPU, so CPU trainings run side by side.
 GPUS_PER_JOB = gpus_per_job(TRAINING["gpus_per_job"])
 AGENT_CODE = code(
-    "env/site",
+    "site/model",
     "env/sessions",
     "env/episodes",
     "env/gym_env",

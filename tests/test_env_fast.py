@@ -19,8 +19,8 @@ from solarev.control import CONTROLLERS, evaluate_controller
 from solarev.env.fast import FastSolarEvEnv, make_fast_env, training_env_factory
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
-from solarev.env.site import Site, load_site, site_files
 from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.site.model import Site, load_site, site_files
 
 RELATIVE = 1e-6
 RECORD_SERIES = ("pv_kwh", "load_kwh", "net_kwh", "co2_kg", "cost_usd", "bess_kwh", "bess_soc", "ev_kwh")

@@ -13,8 +13,8 @@ from solarev.env.evaluation import run_episode
 from solarev.env.gym_env import SolarEvEnv, check_citylearn_site
 from solarev.env.schema import citylearn_frames, write_citylearn_site
 from solarev.env.sessions import episode_sessions
-from solarev.env.site import SiteDataError, load_site, site_files
 from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.site.model import SiteDataError, load_site, site_files
 
 
 def test_schema_runs_a_full_episode_offline(tiny_citylearn, no_network):

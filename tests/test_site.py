@@ -8,10 +8,10 @@ import pytest
 from conftest import REPO, TEST_CONFIG
 
 from solarev.config import load_yaml
-from solarev.env.site import site_time
 from solarev.site.bess import evening_deficit_kwh_per_day, size_battery
 from solarev.site.ev import charging_sessions, uncontrolled_charging_kw
 from solarev.site.load import mall_load
+from solarev.site.model import site_time
 from solarev.site.solar import solar_profile
 
 DEFAULT_CONFIG = load_yaml(REPO / "config" / "config.yaml")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import solarev.logs
 from solarev.env.schema import write_citylearn_site
-from solarev.env.site import SITE_FILES, load_site
+from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])

@@ -6,7 +6,7 @@ import solarev.logs
 from solarev.control import evaluate_controller
 from solarev.env.evaluation import write_evaluation
 from solarev.env.gym_env import make_env
-from solarev.env.site import SITE_FILES, load_site
+from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])

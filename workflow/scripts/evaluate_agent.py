@@ -6,8 +6,8 @@ from pathlib import Path
 import solarev.logs
 from solarev.env.evaluation import evaluate_policy, write_evaluation
 from solarev.env.gym_env import make_env
-from solarev.env.site import SITE_FILES, load_site
 from solarev.rl.policy import load_policy
+from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])

@@ -4,13 +4,14 @@ import pandas as pd
 
 import solarev.logs
 from solarev.site.load import mall_load
+from solarev.site.model import config_step_hours
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
 table_path = smk.input.get("table")
 table = pd.read_csv(table_path) if table_path else None
 load = mall_load(smk.params.site, smk.params.mall_load, table)
-step_hours = smk.params.site["time_step_minutes"] / 60
+step_hours = config_step_hours(smk.params.site)
 log.info(
     "mall load %.1f kWh per day, peak %.1f kW",
     load["load_kw"].sum() * step_hours / smk.params.site["days"],

@@ -5,6 +5,7 @@ import warnings
 import pandas as pd
 
 import solarev.logs
+from solarev.site.model import config_step_hours
 from solarev.site.solar import solar_profile
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
@@ -14,7 +15,7 @@ warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning, module="pvl
 weather_path = smk.input.get("weather")
 weather_table = pd.read_csv(weather_path) if weather_path else None
 profile = solar_profile(smk.params.site, smk.params.solar, weather_table)
-step_hours = smk.params.site["time_step_minutes"] / 60
+step_hours = config_step_hours(smk.params.site)
 days = smk.params.site["days"]
 log.info(
     "PV %.0f kWh over %d days (%.0f kWh/yr), GHI %.2f kWh/m2/day, peak %.0f kW",

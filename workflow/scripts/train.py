@@ -6,11 +6,11 @@ from pathlib import Path
 import solarev.logs
 from solarev.env.fast import training_env_factory
 from solarev.env.gym_env import make_env
-from solarev.env.site import SITE_FILES, load_site
 from solarev.rl.actions import socket_groups
 from solarev.rl.hyperparameters import agent_settings
 from solarev.rl.study import mean_kpis, resume_key
 from solarev.rl.training import train, training_device
+from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])

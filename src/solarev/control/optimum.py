@@ -23,7 +23,7 @@ from solarev.env.episodes import Window
 from solarev.env.evaluation import Policy
 from solarev.env.gym_env import SolarEvEnv
 from solarev.env.sessions import episode_sessions, session_steps
-from solarev.env.site import CHARGER_EFFICIENCY, Site
+from solarev.site.model import CHARGER_EFFICIENCY, Site
 
 THROUGHPUT_PRICE = 1e-6  # × carbon intensity, per kWh charged or discharged
 

@@ -27,7 +27,7 @@ import numpy as np
 from solarev.env.episodes import Window
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, env_options, make_env, split_windows
 from solarev.env.sessions import EpisodeSessions, asap_energy
-from solarev.env.site import CHARGER_EFFICIENCY, Site
+from solarev.site.model import CHARGER_EFFICIENCY, Site
 
 F32 = np.float32
 SIMULATORS = ("fast", "citylearn")

@@ -32,9 +32,10 @@ import pandas as pd
 from citylearn.citylearn import CityLearnEnv
 
 from solarev.env.episodes import Window, evaluation_windows, training_windows
+from solarev.env.forecasts import forecast_matrix
 from solarev.env.schema import charger_id, ev_id
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
-from solarev.env.site import CHARGER_EFFICIENCY, Site, forecast_matrix
+from solarev.site.model import CHARGER_EFFICIENCY, Site, hour_of_day
 
 TIME_FEATURES = ["hour_sin", "hour_cos", "week_sin", "week_cos"]
 # Per socket, in this order at the end of the observation: plugged in (0/1), steps until the plugged-in EV
@@ -61,7 +62,7 @@ class EpisodeRecord:
 
 
 def time_features(time: pd.DatetimeIndex) -> np.ndarray:
-    hours = time.hour + time.minute / 60
+    hours = hour_of_day(time)
     day = 2 * np.pi * hours / 24
     week = 2 * np.pi * (time.day_of_week + hours / 24) / 7
     return np.column_stack([np.sin(day), np.cos(day), np.sin(week), np.cos(week)])

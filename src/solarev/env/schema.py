@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solarev.env.forecasts import forecast_matrix
 from solarev.env.sessions import asap_energy, session_steps
-from solarev.env.site import CHARGER_EFFICIENCY, Site, forecast_matrix
+from solarev.site.model import CHARGER_EFFICIENCY, Site
 
 SCHEMA_FILE = "schema.json"
 BUILDING = "site"

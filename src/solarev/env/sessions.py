@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solarev.env.site import Site
+from solarev.site.model import Site
 
 # CityLearn stores SOC in float32: a fully charged EV can lack up to a few 1e-7 of its capacity.
 SHORTFALL_TOLERANCE_KWH = 1e-4

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from solarev.env.site import site_time
+from solarev.site.model import hour_of_day, site_time
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class SyntheticSite:
 
 
 def solar_frame(spec: SyntheticSite, time: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFrame:
-    hour = time.hour + time.minute / 60
+    hour = hour_of_day(time)
     bell = np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None)
     clearness = rng.uniform(0.3, 1.0, spec.days).repeat(len(time) // spec.days)
     ghi = 1000 * bell * clearness

@@ -14,6 +14,7 @@ from matplotlib.ticker import StrMethodFormatter
 
 from solarev import palette
 from solarev.report.layout import REFERENCE_CONTROLLERS
+from solarev.site.model import hour_of_day
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 TITLE_LINE_CHARS = 115  # wrap the title page's lines to the page width
@@ -257,7 +258,7 @@ def dispatch_figure(frames: Mapping[str, pd.DataFrame], title: str) -> Figure:
     for column, (name, frame) in enumerate(frames.items()):
         power, soc = axes[0, column], axes[1, column]
         # each step's value holds until the next step, the day's last one until midnight
-        hours = np.append(frame.index.hour + frame.index.minute / 60, 24.0)
+        hours = np.append(hour_of_day(frame.index), 24.0)
         day = pd.concat([frame, frame.iloc[[-1]]])
         for key, (label, color, style) in FLOW_STYLES.items():
             power.step(

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solarev.env.site import time_step_hours
+from solarev.site.model import hour_of_day, time_step_hours
 
 
 def window_mask(time: pd.DatetimeIndex, start_hour: float, end_hour: float) -> np.ndarray:
-    hour = time.hour + time.minute / 60
+    hour = hour_of_day(time)
     return (hour >= start_hour) & (hour < end_hour)
 
 

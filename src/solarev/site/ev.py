@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solarev.env.site import site_time
+from solarev.site.model import config_step_hours, site_time
 
 SOCKET_COLUMNS = ["socket", "charger", "vehicle_class", "power_kw", "battery_kwh"]
 SESSION_COLUMNS = [
@@ -80,7 +80,7 @@ def class_sessions(
     among those already free), queued when all are busy; sessions that would run past the horizon are
     dropped."""
     step_minutes = site["time_step_minutes"]
-    step_hours = step_minutes / 60
+    step_hours = config_step_hours(site)
     n_steps = site["days"] * 24 * 60 // step_minutes
     own = sockets[sockets["vehicle_class"] == name]
     socket_ids, chargers = own["socket"].to_numpy(), own["charger"].to_numpy()

@@ -12,12 +12,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from solarev import palette  # noqa: E402
-from solarev.env.site import time_step_hours  # noqa: E402
+from solarev.site.model import hour_of_day, time_step_hours  # noqa: E402
 from solarev.site.profiles import SiteProfiles  # noqa: E402
-
-
-def hour_of_day(time: pd.DatetimeIndex) -> np.ndarray:
-    return np.asarray(time.hour + time.minute / 60)
 
 
 def mean_daily_profile(time: pd.DatetimeIndex, values: np.ndarray) -> pd.Series:

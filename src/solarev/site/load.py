@@ -6,13 +6,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solarev.env.site import site_time, time_step_hours
+from solarev.site.model import hour_of_day, site_time, time_step_hours
 from solarev.site.tables import indexed_by_time, onto_steps
 
 
 def opening_shape(time: pd.DatetimeIndex, opening_hour: float, closing_hour: float, closed_share: float):
     """Relative load per step: 1 while open, `closed_share` while closed (cooling and lights kept on)."""
-    hour = time.hour + time.minute / 60
+    hour = hour_of_day(time)
     return np.where((hour >= opening_hour) & (hour < closing_hour), 1.0, closed_share)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from solarev.env.site import site_time
 from solarev.site.ev import uncontrolled_charging_kw
+from solarev.site.model import config_step_hours, site_time
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,6 @@ def read_profiles(
         time=time,
         pv_kw=pd.read_csv(solar_csv)["ac_kw"].to_numpy(float),
         load_kw=pd.read_csv(load_csv)["load_kw"].to_numpy(float),
-        ev_kw=uncontrolled_charging_kw(sessions, len(time), site["time_step_minutes"] / 60),
+        ev_kw=uncontrolled_charging_kw(sessions, len(time), config_step_hours(site)),
         sessions=sessions,
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 
-from solarev.env.site import site_time, time_step_hours
+from solarev.site.model import config_step_hours, hour_of_day, site_time, time_step_hours
 from solarev.site.tables import indexed_by_time, onto_steps
 
 SOLAR_COLUMNS = ["time", "ac_kw", "ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c", "relative_humidity"]
@@ -48,7 +48,7 @@ def clear_sky_index(n_steps: int, step_hours: float, weather: Mapping[str, Any])
 
 def air_temperature(time: pd.DatetimeIndex, cloudiness: np.ndarray, weather: Mapping[str, Any]) -> np.ndarray:
     """Daily cycle peaking mid-afternoon, damped under clouds."""
-    hour = time.hour + time.minute / 60
+    hour = hour_of_day(time)
     cycle = np.cos(2 * np.pi * (hour - WARMEST_HOUR) / 24)
     return weather["air_temperature_c"] + weather["air_temperature_amplitude_c"] * cycle * (
         1 - 0.5 * cloudiness
@@ -150,7 +150,7 @@ def solar_profile(
     else:
         weather = synthetic_weather(time, site, solar["weather"])
     ac_kw = ac_power_kw(weather, site, solar["system"])
-    step_hours = site["time_step_minutes"] / 60
+    step_hours = config_step_hours(site)
     ac_kw = ac_kw * annual_scale(ac_kw, step_hours, site["days"], solar["scale_to_annual_kwh"])
     return pd.DataFrame(
         {

@@ -99,12 +99,6 @@ class Site:
         return self.socket_power_kw * self.step_hours * CHARGER_EFFICIENCY
 
 
-def forecast_matrix(values: np.ndarray, steps: int) -> np.ndarray:
-    """Perfect forecasts: row t holds values[t + 1 .. t + steps], repeating the last value past the end."""
-    ahead = np.arange(len(values))[:, None] + np.arange(1, steps + 1)
-    return values[np.minimum(ahead, len(values) - 1)]
-
-
 def site_time(site_config: Mapping[str, Any]) -> pd.DatetimeIndex:
     """Start of every simulation step, local time: `days` days from 1 January at `time_step_minutes`."""
     minutes = site_config["time_step_minutes"]
@@ -120,6 +114,16 @@ def site_time(site_config: Mapping[str, Any]) -> pd.DatetimeIndex:
 def time_step_hours(time: pd.DatetimeIndex) -> float:
     """Length of one step of a site_time index, in hours."""
     return pd.Timedelta(time.freq).total_seconds() / 3600
+
+
+def config_step_hours(site_config: Mapping[str, Any]) -> float:
+    """Length of one simulation step in hours, from the config's `site.time_step_minutes`."""
+    return site_config["time_step_minutes"] / 60
+
+
+def hour_of_day(time: pd.DatetimeIndex) -> np.ndarray:
+    """Local hour of each time stamp as a decimal (9:30 is 9.5)."""
+    return np.asarray(time.hour + time.minute / 60)
 
 
 def read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -236,7 +240,7 @@ def load_site(
     """Read and check the site files (paths by SITE_FILES name), with config sections `site` and `bess`."""
     paths = {name: Path(files[name]) for name in SITE_FILES}
     time = site_time(site_config)
-    step_hours = site_config["time_step_minutes"] / 60
+    step_hours = config_step_hours(site_config)
     weather_columns = ["temp_air_c", "relative_humidity", "dni_w_m2", "dhi_w_m2"]
     solar = read_series(paths["solar"], ["ac_kw", *weather_columns], len(time))
     load = read_series(paths["mall_load"], ["load_kw"], len(time))
