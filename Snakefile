@@ -25,7 +25,7 @@ rule all:
         "results/figures/site.png",
         expand(
             "results/control/{controller}/kpis.json",
-            controller=["uncontrolled", "rule_based", "optimum"],
+            controller=CONTROLLERS,
         ),
         expand(
             "results/agents/{algo}/seed{seed}/kpis.json",

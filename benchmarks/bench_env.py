@@ -4,14 +4,16 @@ site (the wrapper should keep >= 0.9 of raw) and of the numpy twin (solarev.env.
 a timed episode, LP solve time for one test week and the whole year, and CO2 per test week for the three
 reference controllers with the LP-vs-replay gap.
 
-    .venv/bin/python benchmarks/bench_env.py                     # synthetic site at the default scale
+    .venv/bin/python benchmarks/bench_env.py                     # the default site, generated afresh
     .venv/bin/python benchmarks/bench_env.py --resources resources --config config/config.yaml
 
-Without --resources it writes a seeded synthetic site shaped like the default (128 sockets, 30-minute
-steps, 364 days) into a temporary folder; its numbers are for speed, not for the study.
+Without --resources it runs the workflow's site stage (`snakemake resources/bess.json`) for --config into a
+temporary folder: the same generators, seeds and files as the study.
 """
 
 import argparse
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,26 +25,16 @@ from citylearn.citylearn import CityLearnEnv
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from solarev.config import load_yaml
-from solarev.control import CONTROLLERS, evaluate_controller
+from solarev.control import CONTROLLERS
 from solarev.control.optimum import solve_optimum
 from solarev.env.episodes import Window
 from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
-from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.evaluate.runs import evaluate_controller
 from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SCALE = SyntheticSite(
-    days=364,
-    time_step_minutes=30,
-    sockets=((2.0, 3.0),) * 112 + ((3.0, 6.0),) * 16,
-    sessions_per_socket_day=8,
-    pv_peak_kw=2200.0,  # about the default's 3.97 GWh a year with the synthetic clouds
-    load_mean_kw=9202.4 / 21.5,  # 9,202 kWh a day with the synthetic opening-hours profile
-    bess_capacity_kwh=1632.0,
-    bess_power_kw=593.0,
-)
 
 
 def raw_episode(env: CityLearnEnv, rng: np.random.Generator) -> int:
@@ -121,13 +113,18 @@ def largest_differences(env: SiteEnv, twin: SiteEnv, actions: np.ndarray) -> dic
     }
 
 
+def generated_site(config_path: Path, workdir: Path) -> Path:
+    """The site stage of the workflow run for `config_path` in `workdir`; its resources/ folder."""
+    snakemake = Path(sys.executable).with_name("snakemake")
+    command = [str(snakemake), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    command += ["--configfile", str(config_path), "--cores", "2", "--quiet", "--", "resources/bess.json"]
+    subprocess.run(command, check=True)
+    return workdir / "resources"
+
+
 def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Site, dict]:
     config = load_yaml(args.config)
-    if args.resources is None:
-        resources = write_synthetic_site(DEFAULT_SCALE, workdir / "resources")
-        config["site"] |= DEFAULT_SCALE.site_config()
-    else:
-        resources = Path(args.resources)
+    resources = Path(args.resources) if args.resources else generated_site(Path(args.config), workdir)
     return load_site(site_files(resources), config["site"], config["bess"]), config
 
 
@@ -135,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--resources", help="folder with the site stage's outputs (default: synthetic site)")
+    parser.add_argument("--resources", help="the site stage's outputs (default: generated)")
     parser.add_argument("--config", default=REPO / "config" / "config.yaml")
     parser.add_argument("--episodes", type=int, default=3, help="timed episodes per simulator (best kept)")
     parser.add_argument("--n-envs", type=int, default=8, help="twins in the DummyVecEnv")

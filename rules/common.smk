@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from solarev.config import ConfigError, validate_config
+from solarev.control import CONTROLLERS
 
 REPO = Path(workflow.basedir)
 CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
@@ -17,7 +18,7 @@ except ConfigError as error:
 wildcard_constraints:
     algo="|".join(config["training"]["algorithms"]),
     seed=r"\d+",
-    controller="uncontrolled|rule_based|optimum",
+    controller="|".join(CONTROLLERS),
 
 
 def code(*modules):

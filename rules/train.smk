@@ -18,12 +18,12 @@ AGENT_CODE = code(
     "env/sessions",
     "env/episodes",
     "env/gym_env",
-    "env/evaluation",
+    "evaluate/runs",
     "evaluate/kpis",
     "rl/actions",
     "rl/hyperparameters",
     "rl/policy",
-    "rl/study",
+    "rl/resume",
 )
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.config import load_yaml
 from solarev.env.gym_env import SolarEvEnv, make_env
 from solarev.env.schema import write_citylearn_site
-from solarev.env.synthetic import SyntheticSite, write_synthetic_site
 from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]

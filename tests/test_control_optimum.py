@@ -4,9 +4,10 @@ the three controllers; EV demand met. (Unservable sessions: test_env_schema, tes
 import numpy as np
 import pytest
 
-from solarev.control import CONTROLLERS, evaluate_controller
+from solarev.control import CONTROLLERS
 from solarev.env.episodes import week_windows
 from solarev.env.gym_env import SolarEvEnv
+from solarev.evaluate.runs import evaluate_controller
 
 
 @pytest.fixture(scope="module")

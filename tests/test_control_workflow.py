@@ -12,9 +12,9 @@ import xarray as xr
 import yaml
 from conftest import TEST_CONFIG, TINY_SPEC
 from snakemake_runner import REPO, run_snakemake
+from synthetic import write_synthetic_site
 
 from solarev.control import CONTROLLERS
-from solarev.env.synthetic import write_synthetic_site
 
 TARGETS = [
     f"results/control/{name}/{output}" for name in CONTROLLERS for output in ("kpis.json", "timeseries.nc")

@@ -14,12 +14,13 @@ from conftest import TEST_CONFIG, TinyCityLearn
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv
+from synthetic import SyntheticSite, write_synthetic_site
 
-from solarev.control import CONTROLLERS, evaluate_controller
+from solarev.control import CONTROLLERS
 from solarev.env.fast import FastSolarEvEnv, make_fast_env, training_env_factory
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
-from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.evaluate.runs import evaluate_controller
 from solarev.site.model import Site, load_site, site_files
 
 RELATIVE = 1e-6

@@ -8,8 +8,8 @@ from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 
 from solarev.control.baselines import rule_based
-from solarev.env.evaluation import evaluate_policy
 from solarev.env.forecasts import forecast_matrix
+from solarev.evaluate.runs import evaluate_policy
 
 
 def test_sb3_check_env_passes_without_warnings(tiny_citylearn):

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from citylearn.citylearn import CityLearnEnv
+from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.control.baselines import uncontrolled
 from solarev.env.episodes import Window
-from solarev.env.evaluation import run_episode
 from solarev.env.gym_env import SolarEvEnv, check_citylearn_site
 from solarev.env.schema import citylearn_frames, write_citylearn_site
 from solarev.env.sessions import episode_sessions
-from solarev.env.synthetic import SyntheticSite, write_synthetic_site
+from solarev.evaluate.runs import run_episode
 from solarev.site.model import SiteDataError, load_site, site_files
 
 

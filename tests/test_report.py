@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 from pypdf import PdfReader
+from synthetic import SyntheticSite, write_synthetic_site
 
-from solarev.env.synthetic import SyntheticSite, write_synthetic_site
 from solarev.evaluate.kpis import UNITS, kpis_by_episode
 from solarev.evaluate.stats import iqm
 from solarev.report import figures, pdf, tables

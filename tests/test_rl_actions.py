@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from solarev.config import ConfigError, load_yaml
-from solarev.env.evaluation import evaluate_policy
 from solarev.env.gym_env import SOCKET_FEATURES
+from solarev.evaluate.runs import evaluate_policy
 from solarev.rl.actions import GroupedSockets, expand_action, group_means, group_observation, socket_groups
 from solarev.rl.hyperparameters import agent_settings, load_agent_settings
 from solarev.rl.policy import load_policy

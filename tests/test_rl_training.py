@@ -20,8 +20,9 @@ import pytest
 import torch
 
 from solarev.config import load_yaml
+from solarev.env.gym_env import Policy
 from solarev.rl.hyperparameters import ALGORITHMS, AgentSettings, load_agent_settings
-from solarev.rl.policy import Policy, load_policy
+from solarev.rl.policy import load_policy
 from solarev.rl.training import train
 
 REPO = Path(__file__).resolve().parents[1]

@@ -19,9 +19,9 @@ import xarray as xr
 import yaml
 from conftest import TEST_CONFIG, TINY_SPEC
 from snakemake_runner import REPO, SNAKEMAKE, run_snakemake
+from synthetic import write_synthetic_site
 
 from solarev.config import load_yaml
-from solarev.env.synthetic import write_synthetic_site
 
 TRAINING = TEST_CONFIG["training"]
 RUNS = [(algo, seed) for algo in TRAINING["algorithms"] for seed in TRAINING["seeds"]]

@@ -4,8 +4,8 @@ and time series in the controllers' format."""
 from pathlib import Path
 
 import solarev.logs
-from solarev.env.evaluation import evaluate_policy, write_evaluation
 from solarev.env.gym_env import make_env
+from solarev.evaluate.runs import evaluate_policy, write_evaluation
 from solarev.rl.policy import load_policy
 from solarev.site.model import SITE_FILES, load_site
 

@@ -6,9 +6,10 @@ from pathlib import Path
 import solarev.logs
 from solarev.env.fast import training_env_factory
 from solarev.env.gym_env import make_env
+from solarev.evaluate.runs import mean_kpis
 from solarev.rl.actions import socket_groups
 from solarev.rl.hyperparameters import agent_settings
-from solarev.rl.study import mean_kpis, resume_key
+from solarev.rl.resume import resume_key
 from solarev.rl.training import train, training_device
 from solarev.site.model import SITE_FILES, load_site
 

@@ -10,8 +10,7 @@ exported and discharges at most what would be imported.
 
 import numpy as np
 
-from solarev.env.evaluation import Policy
-from solarev.env.gym_env import SiteEnv
+from solarev.env.gym_env import Policy, SiteEnv
 
 
 def uncontrolled(env: SiteEnv) -> Policy:

@@ -20,8 +20,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from solarev.env.episodes import Window
-from solarev.env.evaluation import Policy
-from solarev.env.gym_env import SolarEvEnv
+from solarev.env.gym_env import Policy, SolarEvEnv
 from solarev.env.sessions import episode_sessions, session_steps
 from solarev.site.model import CHARGER_EFFICIENCY, Site
 

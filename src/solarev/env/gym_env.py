@@ -21,7 +21,7 @@ surplus charges exactly the surplus and covers the deficit, rule_based's dispatc
 raw PV and load alone made the agents find this boundary only roughly (measured in config/agents.yaml).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from solarev.env.schema import charger_id, ev_id
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
 from solarev.site.model import CHARGER_EFFICIENCY, Site, hour_of_day
 
+# What every controller and agent is to the env: the wrapper's observation in, its action out.
+Policy = Callable[[np.ndarray], np.ndarray]
 TIME_FEATURES = ["hour_sin", "hour_cos", "week_sin", "week_cos"]
 # Per socket, in this order at the end of the observation: plugged in (0/1), steps until the plugged-in EV
 # is due (over the longest session), energy it still lacks (over its battery).

@@ -4,7 +4,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE_CONTROLLERS = ("uncontrolled", "rule_based", "optimum")
+from solarev.control import CONTROLLERS as REFERENCE_CONTROLLERS
+
 FIGURES = (  # pages of comparison.pdf after the title page, in order; also the PNG names
     "summary",
     "co2_per_week",

@@ -18,8 +18,9 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
+from solarev.env.gym_env import Policy
 from solarev.rl.checkpoints import CheckpointStore
-from solarev.rl.policy import Policy, deterministic_policy
+from solarev.rl.policy import deterministic_policy
 
 EvaluatePolicy = Callable[[Policy], Mapping[str, float]]
 PROGRESS_LOG_SHARE = 0.05  # a progress line in the log every 5 % of the budget

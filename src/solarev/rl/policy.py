@@ -2,7 +2,6 @@
 statistics it was trained with, saved and loaded together."""
 
 import pickle
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +9,9 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
+from solarev.env.gym_env import Policy
 from solarev.rl.actions import expand_action, group_means, group_observation
 from solarev.rl.hyperparameters import ALGORITHMS
-
-Policy = Callable[[np.ndarray], np.ndarray]
 
 MODEL_FILE = "model.zip"
 VECNORMALIZE_FILE = "vecnormalize.pkl"

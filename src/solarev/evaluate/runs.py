@@ -1,23 +1,23 @@
-"""Run any policy through CityLearn on an env's evaluation windows and score it.
+"""Run any policy (a reference controller or a trained agent) through CityLearn on an env's evaluation
+windows and score it with the one KPI code (solarev.evaluate.kpis).
 
 A policy maps the wrapper's observation to its action (e.g. `lambda obs: model.predict(obs, True)[0]` for an
 SB3 model); controllers that need the physical state read it from the env (see solarev.control).
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
-from solarev.env.gym_env import SolarEvEnv
+from solarev.control.optimum import Dispatch
+from solarev.control.policies import controller_policy
+from solarev.env.gym_env import Policy, SiteEnv, SolarEvEnv
 from solarev.evaluate.kpis import episode_dataset, kpis_by_episode
-
-Policy = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,23 @@ def evaluate_policy(env: SolarEvEnv, policy: Policy) -> Evaluation:
         [run_episode(env, policy, window) for window in range(len(env.windows))], dim="time"
     )
     return Evaluation(kpis=kpis_by_episode(timeseries), timeseries=timeseries)
+
+
+def evaluate_controller(
+    name: str, env: SolarEvEnv, control_config: Mapping[str, Any]
+) -> tuple[Evaluation, list[Dispatch]]:
+    """Run reference controller `name` on every window of `env`; the LP's plans too for the optimum."""
+    policy, dispatches = controller_policy(name, env, control_config)
+    return evaluate_policy(env, policy), dispatches
+
+
+def mean_kpis(env: SiteEnv) -> Callable[[Policy], dict[str, float]]:
+    """Policy -> its KPIs averaged over the env's evaluation weeks (a row of an agent's learning curve)."""
+
+    def evaluate(policy: Policy) -> dict[str, float]:
+        return {name: float(value) for name, value in evaluate_policy(env, policy).kpis.mean().items()}
+
+    return evaluate
 
 
 def write_evaluation(

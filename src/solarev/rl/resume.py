@@ -1,25 +1,10 @@
-"""The agents of the study on the site: the learning curve's KPIs, a run's resume key, and the agent's KPI
-files in the controllers' format."""
+"""What a training run's checkpoint must share with a rerun to be resumed: its inputs and environment."""
 
 import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-
-from solarev.env.evaluation import evaluate_policy
-from solarev.env.gym_env import SiteEnv
-from solarev.rl.callbacks import EvaluatePolicy
-from solarev.rl.policy import Policy
-
-
-def mean_kpis(env: SiteEnv) -> EvaluatePolicy:
-    """Policy -> its KPIs averaged over the env's evaluation weeks (a row of the learning curve)."""
-
-    def evaluate(policy: Policy) -> dict[str, float]:
-        return {name: float(value) for name, value in evaluate_policy(env, policy).kpis.mean().items()}
-
-    return evaluate
 
 
 def files_digest(paths: Iterable[str | Path]) -> str:
