@@ -2,7 +2,7 @@
 results/timeseries.nc, then results/comparison.pdf with its figures in the Snakemake HTML report.
 """
 
-from solarev.report.layout import FIGURES, REFERENCE_CONTROLLERS, run_files, study_runs
+from solarev.report.layout import FIGURES, run_files, study_runs
 from solarev.report.provenance import config_file_names, config_hash
 
 AGENT_RUNS = [
@@ -10,7 +10,7 @@ AGENT_RUNS = [
     for algo in config["training"]["algorithms"]
     for seed in config["training"]["seeds"]
 ]
-RUNS = study_runs(REFERENCE_CONTROLLERS, AGENT_RUNS)
+RUNS = study_runs(CONTROLLERS, AGENT_RUNS)
 
 
 report: "../report/workflow.rst"
@@ -37,7 +37,7 @@ rule collect:
     resources:
         mem_mb=2000,
     params:
-        controllers=list(REFERENCE_CONTROLLERS),
+        controllers=list(CONTROLLERS),
         agents=AGENT_RUNS,
     script:
         "../workflow/scripts/collect.py"

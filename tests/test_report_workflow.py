@@ -14,10 +14,11 @@ from pypdf import PdfReader
 from snakemake_runner import TEST_CONFIG, run_snakemake
 
 from solarev.config import load_yaml
+from solarev.control import CONTROLLERS
 from solarev.evaluate.kpis import KPI_NAMES
 from solarev.report import figures, tables
 from solarev.report.collect import read_kpis_table
-from solarev.report.layout import FIGURES, REFERENCE_CONTROLLERS
+from solarev.report.layout import FIGURES
 
 CONFIG = load_yaml(TEST_CONFIG)
 AGENTS = [(algo, seed) for algo in CONFIG["training"]["algorithms"] for seed in CONFIG["training"]["seeds"]]
@@ -30,12 +31,12 @@ def kpis(tiny_run: Path) -> pd.DataFrame:
 
 
 def test_kpis_csv_holds_every_run_as_its_own_kpis_json(tiny_run: Path, kpis: pd.DataFrame):
-    assert len(kpis) == (len(REFERENCE_CONTROLLERS) + len(AGENTS)) * len(WEEKS)
+    assert len(kpis) == (len(CONTROLLERS) + len(AGENTS)) * len(WEEKS)
     for algo, seed in AGENTS:
         own = json.loads((tiny_run / f"results/agents/{algo}/seed{seed}/kpis.json").read_text())
         rows = kpis[(kpis["controller"] == algo) & (kpis["seed"] == seed)]
         assert rows[KPI_NAMES].to_numpy() == pytest.approx(pd.DataFrame(own)[KPI_NAMES].to_numpy())
-    assert kpis.loc[kpis["controller"].isin(REFERENCE_CONTROLLERS), "seed"].isna().all()
+    assert kpis.loc[kpis["controller"].isin(CONTROLLERS), "seed"].isna().all()
     share = kpis.set_index("controller")["optimum_share"]
     assert (share["uncontrolled"] == 0).all() and np.allclose(share["optimum"], 1)
 

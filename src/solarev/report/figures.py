@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from solarev import palette
-from solarev.report.layout import REFERENCE_CONTROLLERS
+from solarev.control import CONTROLLERS
 from solarev.site.model import hour_of_day
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -176,7 +176,7 @@ def co2_per_week_figure(weekly: pd.DataFrame, confidence: float) -> Figure:
     for j, controller in enumerate(barred):
         rows = weekly[weekly["controller"] == controller].set_index("week").loc[weeks]
         x = np.arange(len(weeks)) - group / 2 + (j + 0.5) * width
-        has_ci = controller not in REFERENCE_CONTROLLERS
+        has_ci = controller not in CONTROLLERS
         ax.bar(
             x,
             rows["point"],

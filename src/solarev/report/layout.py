@@ -4,8 +4,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from solarev.control import CONTROLLERS as REFERENCE_CONTROLLERS
-
 FIGURES = (  # pages of comparison.pdf after the title page, in order; also the PNG names
     "summary",
     "co2_per_week",

@@ -12,8 +12,9 @@ import xarray as xr
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from solarev.control import CONTROLLERS
 from solarev.report import figures, tables
-from solarev.report.layout import FIGURES, REFERENCE_CONTROLLERS
+from solarev.report.layout import FIGURES
 from solarev.site.figure import site_figure
 from solarev.site.profiles import SiteProfiles
 
@@ -56,7 +57,7 @@ def headline(summary: pd.DataFrame, confidence: float) -> list[str]:
     point = summary.set_index(["kpi", "controller"])["point"]
     co2 = point["co2_kg"]
     saving = co2["uncontrolled"] - co2["optimum"]
-    agents = point["optimum_share"].drop(list(REFERENCE_CONTROLLERS), errors="ignore")
+    agents = point["optimum_share"].drop(list(CONTROLLERS), errors="ignore")
     ranked = agents.sort_values(ascending=False).index
     unmet = point["ev_unmet_kwh"]
     return [

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from solarev.control import CONTROLLERS
 from solarev.evaluate.stats import stratified_bootstrap_iqm
 from solarev.report.collect import KPI_COLUMNS
-from solarev.report.layout import REFERENCE_CONTROLLERS
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,7 @@ class Bootstrap:
 def controller_order(kpis: pd.DataFrame) -> list[str]:
     """Reference controllers first (uncontrolled, rule_based, optimum), then the agents as listed."""
     present = list(dict.fromkeys(kpis["controller"]))
-    return [c for c in REFERENCE_CONTROLLERS if c in present] + [
-        c for c in present if c not in REFERENCE_CONTROLLERS
-    ]
+    return [c for c in CONTROLLERS if c in present] + [c for c in present if c not in CONTROLLERS]
 
 
 def score_matrix(kpis: pd.DataFrame, controller: str, column: str) -> np.ndarray:
@@ -95,7 +93,7 @@ def learning_curve_table(curves: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -
 
 def best_agent(summary: pd.DataFrame) -> str:
     """The agent with the highest IQM optimum_share (lowest IQM CO2 when no share is defined)."""
-    agents = summary[~summary["controller"].isin(REFERENCE_CONTROLLERS)]
+    agents = summary[~summary["controller"].isin(CONTROLLERS)]
     if agents.empty:
         raise ValueError("no agent in the comparison")
     share = agents[agents["kpi"] == "optimum_share"].set_index("controller")["point"]
