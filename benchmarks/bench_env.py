@@ -31,7 +31,7 @@ from solarev.env.episodes import Window
 from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
-from solarev.evaluate.runs import evaluate_controller
+from solarev.evaluate.controllers import evaluate_controller
 from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]

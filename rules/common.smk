@@ -1,13 +1,16 @@
-"""Config validation, path helpers and wildcard constraints shared by every rule file."""
+"""Config validation, the two helpers every rule declares its dependencies with (the code it runs, the
+config keys it reads), and wildcard constraints."""
 
 import sys
 from pathlib import Path
 
-from solarev.config import ConfigError, validate_config
+from solarev.codebase import solarev_closure
+from solarev.config import ConfigError, section_keys, validate_config
 from solarev.control import CONTROLLERS
 
 REPO = Path(workflow.basedir)
 CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
+SCRIPTS = REPO / "workflow" / "scripts"
 
 try:
     validate_config(config, CONFIG_SCHEMA)
@@ -21,9 +24,18 @@ wildcard_constraints:
     controller="|".join(CONTROLLERS),
 
 
-def code(*modules):
-    """Source files of solarev modules a rule runs, as inputs so that code edits rerun the rule."""
-    return [str(REPO / "src" / "solarev" / f"{module}.py") for module in modules]
+def code(name):
+    """Every solarev source file the script workflow/scripts/{name} imports (transitively), as inputs:
+    Snakemake watches the script itself but not the modules it runs, so an edit of one of those must rerun
+    exactly the rules whose scripts import it. Derived from the imports, never typed."""
+    return [str(path) for path in solarev_closure(SCRIPTS / name, REPO / "src")]
+
+
+def keys(section, *names):
+    """The config keys `names` of `section` that a rule reads, as one param (so its jobs rerun when one
+    of them changes and for no other config edit (whole sections would rerun them for any key).
+    """
+    return section_keys(config, section, names)
 
 
 def optional_file(name, path):

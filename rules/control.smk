@@ -5,19 +5,7 @@ rule control:
     input:
         **SITE_INPUTS,
         schema="resources/citylearn/schema.json",
-        code=code(
-            "site/model",
-            "env/sessions",
-            "env/schema",
-            "env/episodes",
-            "env/gym_env",
-            "evaluate/runs",
-            "evaluate/kpis",
-            "control/__init__",
-            "control/policies",
-            "control/baselines",
-            "control/optimum",
-        ),
+        code=code("control.py"),
     output:
         kpis="results/control/{controller}/kpis.json",
         timeseries="results/control/{controller}/timeseries.nc",
@@ -30,14 +18,19 @@ rule control:
     resources:
         mem_mb=4000,
     params:
-        site=config["site"],
-        bess=config["bess"],
+        site=keys("site", *SITE_MODEL_KEYS),
+        bess=keys("bess", *BESS_MODEL_KEYS),
         # Controllers only see the test weeks: changing training or validation weeks reruns nothing here.
-        episodes={"test_weeks": config["episodes"]["test_weeks"]},
-        env=config["env"],
-        # Only the optimum reads the `control` section: changing the LP's settings reruns nothing else.
+        episodes=keys("episodes", "test_weeks"),
+        # Only the LP optimum reads the unmet-energy weight (its objective) and the `control` section; the
+        # other controllers read neither the reward nor the forecasts, so no env key reruns them.
+        env=lambda wildcards: (
+            keys("env", "unmet_energy_weight_kg_per_kwh")
+            if wildcards.controller == "optimum"
+            else {}
+        ),
         control=lambda wildcards: (
-            config["control"] if wildcards.controller == "optimum" else {}
+            keys("control", "optimum") if wildcards.controller == "optimum" else {}
         ),
     script:
         "../workflow/scripts/control.py"

@@ -1,6 +1,6 @@
 """The CityLearn site built from the site stage's outputs."""
 
-from solarev.site.model import SITE_FILES
+from solarev.site.model import BESS_MODEL_KEYS, SITE_FILES, SITE_MODEL_KEYS
 
 # The site stage's files, by the names solarev.site.model.load_site reads them under.
 SITE_INPUTS = {name: f"resources/{file}" for name, file in SITE_FILES.items()}
@@ -9,7 +9,7 @@ SITE_INPUTS = {name: f"resources/{file}" for name, file in SITE_FILES.items()}
 rule citylearn_schema:
     input:
         **SITE_INPUTS,
-        code=code("site/model", "env/sessions", "env/schema"),
+        code=code("citylearn_schema.py"),
     output:
         schema="resources/citylearn/schema.json",
     log:
@@ -21,8 +21,8 @@ rule citylearn_schema:
     resources:
         mem_mb=4000,
     params:
-        site=config["site"],
-        bess=config["bess"],
+        site=keys("site", *SITE_MODEL_KEYS),
+        bess=keys("bess", *BESS_MODEL_KEYS),
         random_seed=config["env"]["random_seed"],
     script:
         "../workflow/scripts/citylearn_schema.py"

@@ -2,7 +2,7 @@
 results/timeseries.nc, then results/comparison.pdf with its figures in the Snakemake HTML report.
 """
 
-from solarev.report.layout import FIGURES, run_files, study_runs
+from solarev.report.layout import REPORT_PNGS, run_files, study_runs
 from solarev.report.provenance import config_file_names, config_hash
 
 AGENT_RUNS = [
@@ -20,7 +20,7 @@ rule collect:
     input:
         kpis=run_files(RUNS, "kpis.json"),
         timeseries=run_files(RUNS, "timeseries.nc"),
-        code=code("evaluate/kpis", "report/layout", "report/collect"),
+        code=code("collect.py"),
     output:
         kpis=report(
             "results/kpis.csv",
@@ -49,21 +49,8 @@ rule comparison:
         timeseries=rules.collect.output.timeseries,
         learning_curves=run_files(RUNS, "learning_curve.csv", agents_only=True),
         run_configs=run_files(RUNS, "config.yaml", agents_only=True),
-        solar="resources/solar.csv",
-        load="resources/mall_load.csv",
-        sessions="resources/ev_sessions.csv",
-        bess="resources/bess.json",
-        code=code(
-            "evaluate/stats",
-            "report/layout",
-            "report/collect",
-            "report/tables",
-            "report/figures",
-            "report/pdf",
-            "report/provenance",
-            "site/figure",
-            "site/profiles",
-        ),
+        site_figure=rules.site_figure.output.figure,
+        code=code("comparison.py"),
     output:
         pdf=report(
             "results/comparison.pdf",
@@ -82,7 +69,7 @@ rule comparison:
                 category="Comparison",
                 labels={"page": name.replace("_", " ")},
             )
-            for name in FIGURES
+            for name in REPORT_PNGS
         ],
     log:
         "logs/comparison.log",
@@ -93,8 +80,9 @@ rule comparison:
     resources:
         mem_mb=4000,
     params:
-        report=config["report"],
-        site=config["site"],
+        report=keys("report", "bootstrap_reps", "bootstrap_seed", "confidence"),
+        # What the title page names about the site.
+        site=keys("site", "name", *SITE_LOCATION_KEYS, *SITE_MODEL_KEYS),
         # The title page names the configuration: its hash changes with any key, so the PDF is redrawn.
         config_hash=config_hash(config),
         config_files=config_file_names(workflow.configfiles),

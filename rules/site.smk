@@ -1,10 +1,15 @@
 """The site's data: PV output, EV sessions, mall load and the battery sized from them."""
 
+from solarev.site.model import PROFILE_FILES, SITE_LOCATION_KEYS, SITE_TIME_KEYS
+
+# The profiles and EV files, by the names solarev.site.model.read_site_tables reads them under.
+PROFILE_INPUTS = {name: f"resources/{file}" for name, file in PROFILE_FILES.items()}
+
 
 rule solar:
     input:
         **optional_file("weather", config["solar"]["weather"]["file"]),
-        code=code("site/solar", "site/tables", "site/model"),
+        code=code("solar.py"),
     output:
         solar="resources/solar.csv",
     log:
@@ -16,7 +21,7 @@ rule solar:
     resources:
         mem_mb=1000,
     params:
-        site=config["site"],
+        site=keys("site", *dict.fromkeys([*SITE_TIME_KEYS, *SITE_LOCATION_KEYS])),
         solar=config["solar"],
     script:
         "../workflow/scripts/solar.py"
@@ -24,7 +29,7 @@ rule solar:
 
 rule ev_sessions:
     input:
-        code=code("site/ev", "site/model"),
+        code=code("ev_sessions.py"),
     output:
         sockets="resources/ev_sockets.csv",
         sessions="resources/ev_sessions.csv",
@@ -37,7 +42,7 @@ rule ev_sessions:
     resources:
         mem_mb=1000,
     params:
-        site=config["site"],
+        site=keys("site", *SITE_TIME_KEYS),
         ev=config["ev"],
     script:
         "../workflow/scripts/ev_sessions.py"
@@ -46,7 +51,7 @@ rule ev_sessions:
 rule mall_load:
     input:
         **optional_file("table", config["mall_load"]["file"]),
-        code=code("site/load", "site/tables", "site/model"),
+        code=code("mall_load.py"),
     output:
         load="resources/mall_load.csv",
     log:
@@ -58,7 +63,7 @@ rule mall_load:
     resources:
         mem_mb=500,
     params:
-        site=config["site"],
+        site=keys("site", *SITE_TIME_KEYS),
         mall_load=config["mall_load"],
     script:
         "../workflow/scripts/mall_load.py"
@@ -66,10 +71,8 @@ rule mall_load:
 
 rule bess_sizing:
     input:
-        solar="resources/solar.csv",
-        load="resources/mall_load.csv",
-        sessions="resources/ev_sessions.csv",
-        code=code("site/bess", "site/profiles", "site/ev", "site/model"),
+        **PROFILE_INPUTS,
+        code=code("bess_sizing.py"),
     output:
         bess="resources/bess.json",
     log:
@@ -81,19 +84,27 @@ rule bess_sizing:
     resources:
         mem_mb=1000,
     params:
-        site=config["site"],
-        bess=config["bess"],
+        site=keys("site", *SITE_TIME_KEYS),
+        # Not bess.initial_soc: where an episode starts changes the simulations, not the battery's size.
+        bess=keys(
+            "bess",
+            "depth_of_discharge",
+            "round_trip_efficiency",
+            "design_factor",
+            "rounding_kwh",
+            "discharge_hours",
+            "deficit_start_hour",
+            "deficit_end_hour",
+        ),
     script:
         "../workflow/scripts/bess_sizing.py"
 
 
 rule site_figure:
     input:
-        solar="resources/solar.csv",
-        load="resources/mall_load.csv",
-        sessions="resources/ev_sessions.csv",
+        **PROFILE_INPUTS,
         bess="resources/bess.json",
-        code=code("site/figure", "site/profiles", "site/ev", "site/model"),
+        code=code("site_figure.py"),
     output:
         figure=report(
             "results/figures/site.png",
@@ -109,6 +120,6 @@ rule site_figure:
     resources:
         mem_mb=1000,
     params:
-        site=config["site"],
+        site=keys("site", "name", *SITE_TIME_KEYS),
     script:
         "../workflow/scripts/site_figure.py"

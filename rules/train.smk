@@ -13,34 +13,13 @@ except ConfigError as error:
     sys.exit(f"solarev: invalid configuration: {error}")
 # Resolved once at DAG time: 0 on a machine without a GPU, so CPU trainings run side by side.
 GPUS_PER_JOB = gpus_per_job(TRAINING["gpus_per_job"])
-AGENT_CODE = code(
-    "site/model",
-    "env/sessions",
-    "env/episodes",
-    "env/gym_env",
-    "evaluate/runs",
-    "evaluate/kpis",
-    "rl/actions",
-    "rl/hyperparameters",
-    "rl/policy",
-    "rl/resume",
-)
 
 
 rule train:
     input:
         **SITE_INPUTS,
         schema="resources/citylearn/schema.json",
-        code=[
-            *AGENT_CODE,
-            *code(
-                "env/fast",
-                "rl/training",
-                "rl/callbacks",
-                "rl/checkpoints",
-                "rl/devices",
-            ),
-        ],
+        code=code("train.py"),
     output:
         model="results/agents/{algo}/seed{seed}/model.zip",
         vecnormalize="results/agents/{algo}/seed{seed}/vecnormalize.pkl",
@@ -64,25 +43,20 @@ rule train:
     params:
         agents=lambda wildcards: AGENT_PARAMS[wildcards.algo],
         # Not the algorithm and seed lists (adding a seed reruns no other job) nor the GPU count.
-        training={
-            key: TRAINING[key]
-            for key in (
-                "preset",
-                "total_timesteps",
-                "simulator",
-                "device",
-                "checkpoint_every",
-                "eval_every",
-            )
-        },
+        training=keys(
+            "training",
+            "preset",
+            "total_timesteps",
+            "simulator",
+            "device",
+            "checkpoint_every",
+            "eval_every",
+        ),
         # Training never sees the test weeks: changing them reruns only the evaluations.
-        episodes={
-            key: config["episodes"][key]
-            for key in ("episode_days", "training_weeks", "validation_weeks")
-        },
-        env=config["env"],
-        site=config["site"],
-        bess=config["bess"],
+        episodes=keys("episodes", "episode_days", "training_weeks", "validation_weeks"),
+        env=keys("env", "forecast_steps", "unmet_energy_weight_kg_per_kwh"),
+        site=keys("site", *SITE_MODEL_KEYS),
+        bess=keys("bess", *BESS_MODEL_KEYS),
         # Outside the rule's outputs, so that a failed or killed job's checkpoints survive for the rerun.
         checkpoint_dir=lambda wildcards: f"checkpoints/{wildcards.algo}/seed{wildcards.seed}",
     script:
@@ -96,7 +70,7 @@ rule evaluate:
         model=rules.train.output.model,
         vecnormalize=rules.train.output.vecnormalize,
         config=rules.train.output.config,
-        code=AGENT_CODE,
+        code=code("evaluate_agent.py"),
     output:
         kpis="results/agents/{algo}/seed{seed}/kpis.json",
         timeseries="results/agents/{algo}/seed{seed}/timeseries.nc",
@@ -110,10 +84,11 @@ rule evaluate:
     resources:
         mem_mb=4000,
     params:
-        site=config["site"],
-        bess=config["bess"],
-        # The held-out weeks, in CityLearn, as for the controllers.
-        episodes={"test_weeks": config["episodes"]["test_weeks"]},
-        env=config["env"],
+        site=keys("site", *SITE_MODEL_KEYS),
+        bess=keys("bess", *BESS_MODEL_KEYS),
+        # The held-out weeks, in CityLearn, as for the controllers; the policy reads the observation's
+        # forecasts, not the reward.
+        episodes=keys("episodes", "test_weeks"),
+        env=keys("env", "forecast_steps"),
     script:
         "../workflow/scripts/evaluate_agent.py"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from solarev.evaluate.runs import evaluate_controller
+from solarev.evaluate.controllers import evaluate_controller
 
 
 @pytest.fixture(scope="module")

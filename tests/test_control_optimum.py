@@ -7,7 +7,7 @@ import pytest
 from solarev.control import CONTROLLERS
 from solarev.env.episodes import week_windows
 from solarev.env.gym_env import SolarEvEnv
-from solarev.evaluate.runs import evaluate_controller
+from solarev.evaluate.controllers import evaluate_controller
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from solarev.control import CONTROLLERS
 from solarev.env.fast import FastSolarEvEnv, make_fast_env, training_env_factory
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
-from solarev.evaluate.runs import evaluate_controller
+from solarev.evaluate.controllers import evaluate_controller
 from solarev.site.model import Site, load_site, site_files
 
 RELATIVE = 1e-6

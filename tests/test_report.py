@@ -18,7 +18,9 @@ from solarev.report.collect import collect_kpis, collect_timeseries, read_kpis_t
 from solarev.report.layout import Run
 from solarev.report.provenance import code_version, config_hash
 from solarev.site.bess import size_battery
-from solarev.site.profiles import SiteProfiles, read_profiles
+from solarev.site.figure import site_figure
+from solarev.site.model import site_files
+from solarev.site.profiles import read_profiles
 
 WEEKS = (17, 35)
 DAYS_PER_EPISODE = 2
@@ -201,12 +203,14 @@ def test_learning_curve_table_aggregates_seeds_per_step():
 
 
 @pytest.fixture(scope="module")
-def site_profiles(tmp_path_factory: pytest.TempPathFactory) -> SiteProfiles:
+def site_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site stage's figure of a synthetic site, as the comparison receives it."""
     spec = SyntheticSite(days=35)
     folder = write_synthetic_site(spec, tmp_path_factory.mktemp("site"))
-    return read_profiles(
-        SITE_CONFIG, folder / "solar.csv", folder / "mall_load.csv", folder / "ev_sessions.csv"
-    )
+    profiles = read_profiles(SITE_CONFIG, site_files(folder))
+    path = folder / "site.png"
+    site_figure(profiles, size_battery(10.0, 0.8, 0.95, 1.2, 10, 2.75), SITE_CONFIG["name"]).savefig(path)
+    return path
 
 
 def test_provenance():
@@ -227,7 +231,7 @@ def test_number_formats():
 
 
 def test_comparison_pdf_pages_and_table_text(
-    kpis: pd.DataFrame, runs: list[Run], site_profiles: SiteProfiles, tmp_path: Path
+    kpis: pd.DataFrame, runs: list[Run], site_png: Path, tmp_path: Path
 ):
     curves = pd.concat(
         pd.DataFrame(
@@ -255,8 +259,7 @@ def test_comparison_pdf_pages_and_table_text(
         timeseries=collect_timeseries(runs),
         curves=curves,
         run_configs=run_configs,
-        site_profiles=site_profiles,
-        bess=size_battery(10.0, 0.8, 0.95, 1.2, 10, 2.75),
+        site_figure=site_png,
         site_config=SITE_CONFIG,
         config_files=["config/test.yaml"],
         config_hash="0123456789ab",

@@ -18,7 +18,7 @@ from solarev.control import CONTROLLERS
 from solarev.evaluate.kpis import KPI_NAMES
 from solarev.report import figures, tables
 from solarev.report.collect import read_kpis_table
-from solarev.report.layout import FIGURES
+from solarev.report.layout import FIGURES, REPORT_PNGS
 
 CONFIG = load_yaml(TEST_CONFIG)
 AGENTS = [(algo, seed) for algo in CONFIG["training"]["algorithms"] for seed in CONFIG["training"]["seeds"]]
@@ -57,7 +57,7 @@ def test_comparison_pdf_has_every_page_and_shows_kpis_csv(tiny_run: Path, kpis: 
     reader = PdfReader(tiny_run / "results" / "comparison.pdf")
     assert len(reader.pages) == 1 + len(FIGURES)
     assert all(
-        (tiny_run / "results" / "comparison" / f"{name}.png").stat().st_size > 10_000 for name in FIGURES
+        (tiny_run / "results" / "comparison" / f"{name}.png").stat().st_size > 10_000 for name in REPORT_PNGS
     )
     title = reader.pages[0].extract_text()
     assert CONFIG["site"]["name"] in title and "config/test.yaml" in title and "solarev 0.1.0" in title
@@ -80,4 +80,4 @@ def test_snakemake_html_report(tiny_run: Path, tmp_path: Path):
     result = run_snakemake(workdir, "--report", "results/report.html")
     assert result.returncode == 0, result.stderr[-3000:]
     html = (workdir / "results" / "report.html").read_text()
-    assert all(f"{name}.png" in html for name in FIGURES) and "comparison.pdf" in html
+    assert all(f"{name}.png" in html for name in REPORT_PNGS) and "comparison.pdf" in html

@@ -121,3 +121,9 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_weeks(config)
     check_files(config)
     check_training(config)
+
+
+def section_keys(config: Mapping[str, Any], section: str, keys: Iterable[str]) -> dict[str, Any]:
+    """`config[section]` reduced to `keys`, in the order given: a rule's params, so that its jobs rerun when
+    one of the keys it reads changes and for no other edit of the section."""
+    return {key: config[section][key] for key in keys}

@@ -8,7 +8,7 @@ from solarev.site.profiles import read_profiles
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
-profiles = read_profiles(smk.params.site, smk.input.solar, smk.input.load, smk.input.sessions)
+profiles = read_profiles(smk.params.site, smk.input)
 battery = site_battery(profiles.time, profiles.pv_kw, profiles.load_kw, profiles.ev_kw, smk.params.bess)
 log.info("battery sizing: %s", battery)
 with open(smk.output.bess, "w") as file:

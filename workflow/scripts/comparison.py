@@ -1,7 +1,6 @@
 """Rule comparison: results/comparison.pdf, the PNG of each page for the HTML report, and the summary table
 the PDF shows (results/summary.csv)."""
 
-import json
 from pathlib import Path
 
 import xarray as xr
@@ -9,11 +8,10 @@ import xarray as xr
 import solarev.logs
 from solarev.config import load_yaml
 from solarev.report.collect import read_kpis_table, read_learning_curves
-from solarev.report.layout import FIGURES
+from solarev.report.layout import REPORT_PNGS
 from solarev.report.pdf import ComparisonInputs, build_comparison, write_pdf, write_pngs
 from solarev.report.provenance import code_version
 from solarev.report.tables import Bootstrap
-from solarev.site.profiles import read_profiles
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
@@ -24,8 +22,7 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
         timeseries=timeseries.load(),
         curves=read_learning_curves(smk.input.learning_curves, run_configs),
         run_configs=run_configs,
-        site_profiles=read_profiles(smk.params.site, smk.input.solar, smk.input.load, smk.input.sessions),
-        bess=json.loads(Path(smk.input.bess).read_text()),
+        site_figure=Path(smk.input.site_figure),
         site_config=smk.params.site,
         config_files=smk.params.config_files,
         config_hash=smk.params.config_hash,
@@ -34,5 +31,5 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
 comparison = build_comparison(inputs, Bootstrap.from_config(smk.params.report))
 comparison.summary.to_csv(smk.output.summary, index=False)
 write_pdf(comparison, smk.output.pdf, subject=f"config {inputs.config_hash}; {inputs.code_version}")
-write_pngs(comparison, dict(zip(FIGURES, smk.output.figures, strict=True)))
+write_pngs(comparison, dict(zip(REPORT_PNGS, smk.output.figures, strict=True)))
 log.info("wrote %s (%s); summary:\n%s", smk.output.pdf, inputs.code_version, comparison.summary.to_string())

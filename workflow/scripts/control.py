@@ -4,7 +4,8 @@ from pathlib import Path
 
 import solarev.logs
 from solarev.env.gym_env import make_env
-from solarev.evaluate.runs import evaluate_controller, write_evaluation
+from solarev.evaluate.controllers import evaluate_controller
+from solarev.evaluate.runs import write_evaluation
 from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)

@@ -8,7 +8,7 @@ from solarev.site.profiles import read_profiles
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
-profiles = read_profiles(smk.params.site, smk.input.solar, smk.input.load, smk.input.sessions)
+profiles = read_profiles(smk.params.site, smk.input)
 with open(smk.input.bess) as file:
     bess = json.load(file)
 figure = site_figure(profiles, bess, smk.params.site["name"])

@@ -135,7 +135,7 @@ class SiteEnv(gym.Env):
             *(f"surplus_forecast_{k + 1}" for k in range(forecast_steps)),
             "surplus",
             "bess_soc",
-            # Last, one block per feature: solarev.rl.actions averages them over groups of sockets.
+            # Last, one block per feature: solarev.env.socket_grouping averages them over groups of sockets.
             *(f"{feature}_{s}" for feature in SOCKET_FEATURES for s in range(n_sockets)),
         ]
         self.observation_space = gym.spaces.Box(-1.0, 1.0, (len(self.observation_names),), np.float32)
@@ -362,8 +362,16 @@ def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[W
     return evaluation_windows(episodes, split, site.steps_per_day, site.n_steps)
 
 
+# The env a caller gets for the `env` keys it leaves out. A controller that reads neither the observation's
+# forecasts nor the reward (uncontrolled, rule_based) acts and scores the same whatever they are, so its jobs
+# are handed none of them and do not rerun when they change.
+UNREAD_ENV_KEYS = {"forecast_steps": 0, "unmet_energy_weight_kg_per_kwh": 0.0}
+
+
 def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
-    """SiteEnv's keyword arguments from the config's `env` section: training samples windows at random."""
+    """SiteEnv's keyword arguments from the config's `env` keys (UNREAD_ENV_KEYS for those not given):
+    training samples windows at random."""
+    env_config = {**UNREAD_ENV_KEYS, **env_config}
     return {
         "forecast_steps": env_config["forecast_steps"],
         "unmet_weight_kg_per_kwh": env_config["unmet_energy_weight_kg_per_kwh"],

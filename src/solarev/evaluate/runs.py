@@ -6,7 +6,7 @@ SB3 model); controllers that need the physical state read it from the env (see s
 """
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,6 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from solarev.control.optimum import Dispatch
-from solarev.control.policies import controller_policy
 from solarev.env.gym_env import Policy, SiteEnv, SolarEvEnv
 from solarev.evaluate.kpis import episode_dataset, kpis_by_episode
 
@@ -40,14 +38,6 @@ def evaluate_policy(env: SolarEvEnv, policy: Policy) -> Evaluation:
         [run_episode(env, policy, window) for window in range(len(env.windows))], dim="time"
     )
     return Evaluation(kpis=kpis_by_episode(timeseries), timeseries=timeseries)
-
-
-def evaluate_controller(
-    name: str, env: SolarEvEnv, control_config: Mapping[str, Any]
-) -> tuple[Evaluation, list[Dispatch]]:
-    """Run reference controller `name` on every window of `env`; the LP's plans too for the optimum."""
-    policy, dispatches = controller_policy(name, env, control_config)
-    return evaluate_policy(env, policy), dispatches
 
 
 def mean_kpis(env: SiteEnv) -> Callable[[Policy], dict[str, float]]:

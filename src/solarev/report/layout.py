@@ -13,6 +13,9 @@ FIGURES = (  # pages of comparison.pdf after the title page, in order; also the 
     "site",
     "cost",
 )
+# The pages the HTML report shows as the comparison's own PNGs: the site page is the site stage's figure,
+# which the report shows as it is (results/figures/site.png).
+REPORT_PNGS = tuple(name for name in FIGURES if name != "site")
 
 
 @dataclass(frozen=True)

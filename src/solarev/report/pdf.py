@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import matplotlib.image
 import pandas as pd
 import xarray as xr
 from matplotlib.backends.backend_pdf import PdfPages
@@ -15,8 +16,6 @@ from matplotlib.figure import Figure
 from solarev.control import CONTROLLERS
 from solarev.report import figures, tables
 from solarev.report.layout import FIGURES
-from solarev.site.figure import site_figure
-from solarev.site.profiles import SiteProfiles
 
 LEARNING_CURVE_KPIS = ("co2_kg", "ev_unmet_kwh")
 PNG_DPI = 110
@@ -28,9 +27,8 @@ class ComparisonInputs:
     timeseries: xr.Dataset  # results/timeseries.nc
     curves: pd.DataFrame  # every learning_curve.csv stacked, columns algo and seed added
     run_configs: Sequence[Mapping[str, Any]]  # every agent run's config.yaml
-    site_profiles: SiteProfiles
-    bess: Mapping[str, Any]  # resources/bess.json
-    site_config: Mapping[str, Any]  # the config's `site` section
+    site_figure: Path  # results/figures/site.png, drawn once by the site stage
+    site_config: Mapping[str, Any]  # the config's `site` keys the title page names
     config_files: Sequence[str]
     config_hash: str
     code_version: str
@@ -104,9 +102,12 @@ def dispatch_page(inputs: ComparisonInputs, agent: str, seed: int, day: pd.Times
 
 
 def site_page(inputs: ComparisonInputs) -> Figure:
-    """The site stage's own figure (results/figures/site.png), on a page of the report's size."""
-    figure = site_figure(inputs.site_profiles, inputs.bess, inputs.site_config["name"])
-    figure.set_size_inches(figures.PAGE_SIZE)
+    """The site stage's own figure (results/figures/site.png) as it is, on a page of the report's size:
+    one drawing of the site, in the PDF and in the HTML report alike."""
+    figure = Figure(figsize=figures.PAGE_SIZE, layout="constrained")
+    axis = figure.subplots()
+    axis.imshow(matplotlib.image.imread(inputs.site_figure))
+    axis.set_axis_off()
     return figure
 
 
@@ -159,6 +160,6 @@ def write_pdf(comparison: Comparison, path: str | Path, subject: str) -> None:
 
 
 def write_pngs(comparison: Comparison, paths: Mapping[str, str | Path]) -> None:
-    """Each page of FIGURES as a PNG, `paths` by figure name."""
-    for name in FIGURES:
-        comparison.pages[name].savefig(paths[name], dpi=PNG_DPI)
+    """The pages named in `paths` (figure name -> PNG path) as PNGs."""
+    for name, path in paths.items():
+        comparison.pages[name].savefig(path, dpi=PNG_DPI)

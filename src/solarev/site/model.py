@@ -16,14 +16,22 @@ import pandas as pd
 # Chargers are modelled lossless: the site data gives no charger efficiency, and session energy_kwh is the
 # energy the vehicle takes. CityLearn, the LP and the controllers all read it from here.
 CHARGER_EFFICIENCY = 1.0
-# The site stage's outputs this module reads, by input name.
-SITE_FILES = {
+# The site stage's outputs this module reads, by input name: the profiles and EV files, then the battery
+# sized from them.
+PROFILE_FILES = {
     "solar": "solar.csv",
     "mall_load": "mall_load.csv",
     "ev_sockets": "ev_sockets.csv",
     "ev_sessions": "ev_sessions.csv",
-    "bess": "bess.json",
 }
+SITE_FILES = {**PROFILE_FILES, "bess": "bess.json"}
+WEATHER_COLUMNS = ["temp_air_c", "relative_humidity", "dni_w_m2", "dhi_w_m2"]
+# The config keys this module reads (rules hand exactly these to the jobs that build a Site): the time axis,
+# the site's location, and what the Site carries besides its files.
+SITE_TIME_KEYS = ("year", "days", "time_step_minutes", "timezone")
+SITE_LOCATION_KEYS = ("latitude", "longitude", "altitude_m", "timezone")
+SITE_MODEL_KEYS = (*SITE_TIME_KEYS, "carbon_intensity_kg_per_kwh", "tariff_usd_per_kwh")
+BESS_MODEL_KEYS = ("initial_soc",)
 
 
 class SiteDataError(ValueError):
@@ -234,15 +242,24 @@ def site_files(directory: str | Path) -> dict[str, Path]:
     return {name: Path(directory) / file for name, file in SITE_FILES.items()}
 
 
-def load_site(
-    files: Mapping[str, str | Path], site_config: Mapping[str, Any], bess_config: Mapping[str, Any]
-) -> Site:
-    """Read and check the site files (paths by SITE_FILES name), with config sections `site` and `bess`."""
-    paths = {name: Path(files[name]) for name in SITE_FILES}
+@dataclass(frozen=True)
+class SiteTables:
+    """The site stage's profiles and EV files, read and checked: what exists before the battery is sized."""
+
+    time: pd.DatetimeIndex
+    solar: pd.DataFrame
+    load: pd.DataFrame
+    sockets: pd.DataFrame  # sorted by socket
+    sessions: pd.DataFrame
+
+
+def read_site_tables(files: Mapping[str, str | Path], site_config: Mapping[str, Any]) -> SiteTables:
+    """The one reader of the site stage's files (paths by PROFILE_FILES name; the config's `site` keys
+    SITE_TIME_KEYS): a file missing columns, of the wrong length, or with sessions CityLearn could not
+    simulate raises SiteDataError naming it."""
+    paths = {name: Path(files[name]) for name in PROFILE_FILES}
     time = site_time(site_config)
-    step_hours = config_step_hours(site_config)
-    weather_columns = ["temp_air_c", "relative_humidity", "dni_w_m2", "dhi_w_m2"]
-    solar = read_series(paths["solar"], ["ac_kw", *weather_columns], len(time))
+    solar = read_series(paths["solar"], ["ac_kw", *WEATHER_COLUMNS], len(time))
     load = read_series(paths["mall_load"], ["load_kw"], len(time))
     sockets = read_csv(paths["ev_sockets"], ["socket", "power_kw", "battery_kwh"]).sort_values("socket")
     if not np.array_equal(sockets["socket"].to_numpy(), np.arange(len(sockets))):
@@ -251,14 +268,25 @@ def load_site(
         paths["ev_sessions"],
         ["session_id", "socket", "arrival_step", "departure_step", "energy_kwh", "charger_power_kw"],
     )
-    check_sessions(sessions, sockets, len(time), step_hours)
+    check_sessions(sessions, sockets, len(time), config_step_hours(site_config))
+    return SiteTables(time, solar, load, sockets, sessions)
+
+
+def load_site(
+    files: Mapping[str, str | Path], site_config: Mapping[str, Any], bess_config: Mapping[str, Any]
+) -> Site:
+    """The site (files by SITE_FILES name) with the config's `site` keys SITE_MODEL_KEYS and `bess` keys
+    BESS_MODEL_KEYS."""
+    tables = read_site_tables(files, site_config)
+    sockets, sessions = tables.sockets, tables.sessions
+    step_hours = config_step_hours(site_config)
     return Site(
-        time=time,
+        time=tables.time,
         step_hours=step_hours,
         # A negative AC output (inverter standby at night) is dropped: CityLearn's PV only generates.
-        pv_kwh=solar["ac_kw"].to_numpy(float).clip(min=0) * step_hours,
-        load_kwh=load["load_kw"].to_numpy(float) * step_hours,
-        weather=solar[weather_columns].reset_index(drop=True),
+        pv_kwh=tables.solar["ac_kw"].to_numpy(float).clip(min=0) * step_hours,
+        load_kwh=tables.load["load_kw"].to_numpy(float) * step_hours,
+        weather=tables.solar[WEATHER_COLUMNS].reset_index(drop=True),
         socket_power_kw=sockets["power_kw"].to_numpy(float),
         socket_battery_kwh=sockets["battery_kwh"].to_numpy(float),
         sessions=Sessions(
@@ -268,7 +296,7 @@ def load_site(
             end=sessions["departure_step"].to_numpy(int),
             energy_kwh=sessions["energy_kwh"].to_numpy(float),
         ),
-        bess=read_bess(paths["bess"], bess_config["initial_soc"]),
+        bess=read_bess(Path(files["bess"]), bess_config["initial_soc"]),
         carbon_intensity_kg_per_kwh=float(site_config["carbon_intensity_kg_per_kwh"]),
         tariff_usd_per_kwh=float(site_config["tariff_usd_per_kwh"]),
     )

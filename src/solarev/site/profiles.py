@@ -1,4 +1,4 @@
-"""The generated site profiles read back together, for the stages that combine them."""
+"""The site's profiles together, for the stages that combine them (battery sizing, site figure)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from solarev.site.ev import uncontrolled_charging_kw
-from solarev.site.model import config_step_hours, site_time
+from solarev.site.model import config_step_hours, read_site_tables
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,14 @@ class SiteProfiles:
     sessions: pd.DataFrame
 
 
-def read_profiles(
-    site: Mapping[str, Any], solar_csv: str | Path, load_csv: str | Path, sessions_csv: str | Path
-) -> SiteProfiles:
-    time = site_time(site)
-    sessions = pd.read_csv(sessions_csv)
+def read_profiles(site: Mapping[str, Any], files: Mapping[str, str | Path]) -> SiteProfiles:
+    """The profiles of the site files (paths by solarev.site.model.PROFILE_FILES name), read and checked by
+    the site model's reader."""
+    tables = read_site_tables(files, site)
     return SiteProfiles(
-        time=time,
-        pv_kw=pd.read_csv(solar_csv)["ac_kw"].to_numpy(float),
-        load_kw=pd.read_csv(load_csv)["load_kw"].to_numpy(float),
-        ev_kw=uncontrolled_charging_kw(sessions, len(time), config_step_hours(site)),
-        sessions=sessions,
+        time=tables.time,
+        pv_kw=tables.solar["ac_kw"].to_numpy(float),
+        load_kw=tables.load["load_kw"].to_numpy(float),
+        ev_kw=uncontrolled_charging_kw(tables.sessions, len(tables.time), config_step_hours(site)),
+        sessions=tables.sessions,
     )
