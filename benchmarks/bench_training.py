@@ -25,9 +25,9 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from solarev.config import load_yaml
-from solarev.rl.actions import socket_groups
+from solarev.env.socket_grouping import socket_groups
 from solarev.rl.callbacks import Clock
-from solarev.rl.hyperparameters import load_agent_settings
+from solarev.rl.presets import load_agent_settings
 from solarev.rl.training import new_model, rollout_steps, training_env
 
 REPO = Path(__file__).resolve().parents[1]

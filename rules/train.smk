@@ -1,12 +1,12 @@
 """RL agents: train each configured algorithm per seed (resumable), then score it on the held-out weeks."""
 
 from solarev.rl.devices import gpus_per_job
-from solarev.rl.jobs import agent_params, job_gpus
+from solarev.rl.presets import job_gpus, job_params
 
 TRAINING = config["training"]
 try:
     # Each algorithm's own slice of agents.yaml: editing SAC's hyperparameters reruns SAC's jobs only.
-    AGENT_PARAMS = agent_params(
+    AGENT_PARAMS = job_params(
         REPO / "config" / "agents.yaml", TRAINING["preset"], TRAINING["algorithms"]
     )
 except ConfigError as error:
@@ -37,7 +37,7 @@ rule train:
         gpu=lambda wildcards: job_gpus(
             GPUS_PER_JOB,
             TRAINING["device"],
-            AGENT_PARAMS[wildcards.algo][TRAINING["preset"]][wildcards.algo]["device"],
+            AGENT_PARAMS[wildcards.algo]["device"],
         ),
         mem_mb=4000,
     params:

@@ -7,13 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solarev.config import ConfigError, load_yaml
+from solarev.config import load_yaml
 from solarev.env.gym_env import SOCKET_FEATURES
+from solarev.env.socket_grouping import (
+    GroupedSockets,
+    expand_action,
+    group_means,
+    group_observation,
+    socket_groups,
+)
 from solarev.evaluate.runs import evaluate_policy
-from solarev.rl.actions import GroupedSockets, expand_action, group_means, group_observation, socket_groups
-from solarev.rl.hyperparameters import agent_settings, load_agent_settings
 from solarev.rl.policy import load_policy
-from solarev.rl.training import train
+from solarev.rl.presets import load_agent_settings
+from solarev.rl.training import RunSpec, train
 
 REPO = Path(__file__).resolve().parents[1]
 POWERS = np.array([2.0, 2.0, 3.0, 2.0])
@@ -49,13 +55,6 @@ def test_grouped_observation_averages_each_socket_feature_over_its_group() -> No
     np.testing.assert_allclose(batch, [expected, expected], rtol=1e-6)
 
 
-def test_unknown_grouping_names_the_key() -> None:
-    presets = load_yaml(REPO / "config" / "agents.yaml")
-    presets["test"]["a2c"]["ev_action_groups"] = "charger"
-    with pytest.raises(ConfigError, match=r"test\.a2c\.ev_action_groups: 'charger' is not allowed"):
-        agent_settings(presets, "test", "a2c")
-
-
 def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn, tmp_path: Path) -> None:
     settings = load_agent_settings(REPO / "config" / "agents.yaml", "test", "a2c")
     groups = socket_groups("power", tiny_citylearn.site.socket_power_kw)
@@ -66,18 +65,21 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
     assert grouped_env.observation_space.contains(observation)
     n_observations = len(tiny_citylearn.env("training").observation_names)
     assert len(observation) == n_observations - len(SOCKET_FEATURES) * (len(groups) - n_groups)
-    train(
-        lambda seed: tiny_citylearn.env("training"),
+    spec = RunSpec(
         settings,
-        total_timesteps=20,
         seed=0,
-        run_dir=tmp_path,
+        total_timesteps=20,
         checkpoint_every=20,
         eval_every=20,
+        run_dir=tmp_path,
+        action_groups=groups,
+    )
+    train(
+        lambda seed: tiny_citylearn.env("training"),
+        spec,
         evaluate_policy_fn=lambda policy: {"co2_kg": 0.0},
         device="cpu",
         log=logging.getLogger("test"),
-        action_groups=groups,
     )
     assert load_yaml(tmp_path / "config.yaml")["action_groups"] == groups.tolist()
     env = tiny_citylearn.env("test")

@@ -17,7 +17,7 @@ from solarev.rl.devices import (
     resolve_device,
     visible_gpu_ids,
 )
-from solarev.rl.hyperparameters import load_agent_settings
+from solarev.rl.presets import load_agent_settings
 from solarev.rl.training import training_device
 
 REPO = Path(__file__).resolve().parents[1]

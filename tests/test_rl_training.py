@@ -21,9 +21,9 @@ import torch
 
 from solarev.config import load_yaml
 from solarev.env.gym_env import Policy
-from solarev.rl.hyperparameters import ALGORITHMS, AgentSettings, load_agent_settings
 from solarev.rl.policy import load_policy
-from solarev.rl.training import train
+from solarev.rl.presets import ALGORITHMS, AgentSettings, load_agent_settings
+from solarev.rl.training import RunSpec, train
 
 REPO = Path(__file__).resolve().parents[1]
 EPISODE_STEPS = 100
@@ -62,18 +62,10 @@ def train_pendulum(
     evaluate: Any = evaluate_on_pendulum,
     device: str = "cpu",
 ) -> dict[str, Any]:
-    return train(
-        make_pendulum,
-        settings,
-        total_timesteps=total,
-        seed=SEED,
-        run_dir=run_dir,
-        checkpoint_every=every,
-        eval_every=every,
-        evaluate_policy_fn=evaluate,
-        device=device,
-        log=log,
+    spec = RunSpec(
+        settings, seed=SEED, total_timesteps=total, checkpoint_every=every, eval_every=every, run_dir=run_dir
     )
+    return train(make_pendulum, spec, evaluate_policy_fn=evaluate, device=device, log=log)
 
 
 def policy_outputs(run_dir: Path) -> np.ndarray:

@@ -5,6 +5,7 @@ sessions    EV sessions seen by one episode, with the boundary convention every 
 schema      the CityLearn schema.json and CSVs of the site
 episodes    training windows and evaluation weeks
 gym_env     SolarEvEnv (SB3-facing) and make_env
+socket_grouping  GroupedSockets: one charging action and observation per group of sockets
 evaluation  run any policy through CityLearn on an env's windows: KPIs and time series
 synthetic   a small seeded site in the site stage's format, for tests and benchmarks
 """

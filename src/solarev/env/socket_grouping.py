@@ -1,5 +1,5 @@
 """Grouped sockets: the agent sets one charging action per group of sockets instead of one per socket, and
-every socket of a group gets it (DESIGN.md "EV model": the action space may group sockets, the simulated
+every socket of a group gets it (docs/design.md "EV model": the action space may group sockets, the simulated
 physics stays per socket). The battery's action, first, stays as it is. The per-socket observations
 (solarev.env.gym_env.SOCKET_FEATURES, the observation's last blocks) are averaged over the same groups: an
 agent that cannot act on one socket gains nothing from watching it, and 3 × 128 per-socket values beside

@@ -1,11 +1,15 @@
 """Reinforcement-learning agents (stable-baselines3) trained on any gymnasium environment factory.
 
-hyperparameters  config/agents.yaml: one preset of one algorithm, checked and resolved into SB3 arguments
+presets          config/agents.yaml: the algorithm names, each job's entry, checked and resolved into SB3
+                 arguments; the GPUs a job reserves (no torch import)
 devices          GPUs per job at DAG time (no torch import), device choice, one GPU per local job
-training         train(...): seeded, vectorised, normalised, checkpointed and resumable; training_device
+training         RunSpec and train(make_env, spec, ...): seeded, vectorised, normalised, checkpointed and
+                 resumable; training_device
 policy           a run's deterministic policy on raw observations: load_policy(run_dir)
+resume           what a checkpoint must share with a rerun: the inputs' digest and config sections
 checkpoints      the checkpoint store a crashed job resumes from
 callbacks        progress, periodic evaluation (learning curve) and checkpoint callbacks
 
-Nothing is imported here, so that the Snakefile can import solarev.rl.devices without loading torch.
+Nothing is imported here, so that the Snakefile can import solarev.rl.devices and solarev.rl.presets without
+loading torch.
 """

@@ -10,8 +10,8 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
 from solarev.env.gym_env import Policy
-from solarev.rl.actions import expand_action, group_means, group_observation
-from solarev.rl.hyperparameters import ALGORITHMS
+from solarev.env.socket_grouping import expand_action, group_means, group_observation
+from solarev.rl.presets import algorithm_class
 
 MODEL_FILE = "model.zip"
 VECNORMALIZE_FILE = "vecnormalize.pkl"
@@ -29,8 +29,9 @@ def deterministic_policy(
     model: BaseAlgorithm, normalizer: VecNormalize | None, action_groups: np.ndarray | None = None
 ) -> Policy:
     """Maps one raw observation to the model's deterministic action; normalises with the statistics as
-    they are (normalize_obs never updates them). A model trained on grouped sockets (solarev.rl.actions)
-    sees the observation grouped as in training, and each socket gets its group's action."""
+    they are (normalize_obs never updates them). A model trained on grouped sockets
+    (solarev.env.socket_grouping) sees the observation grouped as in training, and each socket gets its
+    group's action."""
     means = None if action_groups is None else group_means(action_groups)
 
     def policy(observation: np.ndarray) -> np.ndarray:
@@ -48,7 +49,7 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
     """The finished run's deterministic policy (algorithm read from the run's config.yaml)."""
     run_dir = Path(run_dir)
     record = load_yaml(run_dir / RUN_CONFIG_FILE)
-    model = ALGORITHMS[record["algo"]].load(run_dir / MODEL_FILE, device=device)
+    model = algorithm_class(record["algo"]).load(run_dir / MODEL_FILE, device=device)
     normalizer = None
     if (run_dir / VECNORMALIZE_FILE).exists():
         # VecNormalize.load wants an environment to wrap; normalising observations needs only the statistics.

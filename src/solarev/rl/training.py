@@ -1,4 +1,5 @@
-"""Train one SB3 agent (algorithm, seed) on any gymnasium environment factory, resumably.
+"""Train one SB3 agent (algorithm, seed) on any gymnasium environment factory, resumably: a RunSpec says
+what to train and where, train(make_env, spec, ...) runs it.
 
 The run folder gets model.zip, vecnormalize.pkl, monitor.csv, learning_curve.csv and a resolved config.yaml;
 checkpoints go to a folder the Snakemake rule does not declare (see solarev.rl.checkpoints) and are removed
@@ -13,6 +14,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, VecNormalize
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from solarev.rl.actions import GroupedSockets
+from solarev.env.socket_grouping import GroupedSockets
 from solarev.rl.callbacks import (
     CheckpointCallback,
     Clock,
@@ -43,12 +45,50 @@ from solarev.rl.callbacks import (
 )
 from solarev.rl.checkpoints import Checkpoint, CheckpointStore, load_replay_buffer, restore_run_files
 from solarev.rl.devices import GPU_LOCK_DIR, claimed_gpu, resolve_device, visible_gpu_ids
-from solarev.rl.hyperparameters import ALGORITHMS, AgentSettings, model_kwargs
 from solarev.rl.policy import RUN_CONFIG_FILE, save_policy
+from solarev.rl.presets import AgentSettings, algorithm_class, model_kwargs
 
 EnvFactory = Callable[[int], gym.Env]  # seed -> environment
 VERSIONED_PACKAGES = ("torch", "stable-baselines3", "gymnasium", "numpy", "citylearn")
 IDENTITY_NORMALIZATION = {"norm_obs": False, "norm_reward": False}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run: its agent, seed and budget, where its files go, and what a checkpoint must share
+    with it to be resumed by it."""
+
+    settings: AgentSettings
+    seed: int
+    total_timesteps: int
+    checkpoint_every: int
+    eval_every: int
+    run_dir: Path
+    # Default run_dir/checkpoints; the workflow keeps them out of the rule's outputs (solarev.rl.checkpoints).
+    checkpoint_dir: Path | None = None
+    # Anything else a checkpoint must match, e.g. the environment's configuration: a checkpoint of another
+    # configuration is removed, not resumed.
+    resume_key: Mapping[str, Any] | None = None
+    # torch's CPU threads (for the whole process). One: results repeat exactly on CPU, and parallel jobs do
+    # not oversubscribe the cores.
+    threads: int = 1
+    # Each socket's group (solarev.env.socket_grouping): the agent sets one charging action per group, and
+    # the policy saved and evaluated expands them again. None: one action per socket.
+    action_groups: np.ndarray | None = None
+
+    @property
+    def checkpoint_folder(self) -> Path:
+        return self.checkpoint_dir or self.run_dir / "checkpoints"
+
+    def identity(self) -> dict[str, Any]:
+        """What a checkpoint must share with the run to be resumed by it."""
+        return {
+            "algo": self.settings.algo,
+            "seed": self.seed,
+            "total_timesteps": self.total_timesteps,
+            "hyperparameters": self.settings.record(),
+            "resume_key": self.resume_key,
+        }
 
 
 @contextmanager
@@ -104,7 +144,9 @@ def training_env(
 
 
 def new_model(settings: AgentSettings, env: VecEnv, seed: int, device: str) -> BaseAlgorithm:
-    return ALGORITHMS[settings.algo](env=env, seed=seed, device=device, verbose=0, **model_kwargs(settings))
+    return algorithm_class(settings.algo)(
+        env=env, seed=seed, device=device, verbose=0, **model_kwargs(settings)
+    )
 
 
 def restored_model(
@@ -114,7 +156,7 @@ def restored_model(
     the step count, so that resuming from the same checkpoint twice gives the same run."""
     log.info("resuming from checkpoint at %d steps", checkpoint.num_timesteps)
     env = VecNormalize.load(str(checkpoint.vecnormalize), env)
-    model = ALGORITHMS[settings.algo].load(checkpoint.model, env=env, device=device)
+    model = algorithm_class(settings.algo).load(checkpoint.model, env=env, device=device)
     if isinstance(model, OffPolicyAlgorithm):
         load_replay_buffer(model.replay_buffer, checkpoint.replay_buffer)
         log.info("restored a replay buffer of %d transitions", model.replay_buffer.size())
@@ -143,19 +185,6 @@ def package_versions() -> dict[str, str]:
 
 def gpu_name(device: str) -> str | None:
     return torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else None
-
-
-def run_identity(
-    settings: AgentSettings, seed: int, total_timesteps: int, resume_key: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    """What a checkpoint must share with a run to be resumed by it."""
-    return {
-        "algo": settings.algo,
-        "seed": seed,
-        "total_timesteps": total_timesteps,
-        "hyperparameters": settings.record(),
-        "resume_key": resume_key,
-    }
 
 
 def resumable_checkpoint(store: CheckpointStore, run_dir: Path, log: logging.Logger) -> Checkpoint | None:
@@ -193,107 +222,121 @@ def timed_learning(model: BaseAlgorithm, total_timesteps: int, callbacks: list[B
     return time.perf_counter() - started
 
 
-def train(
-    make_env: EnvFactory,
-    settings: AgentSettings,
-    *,
-    total_timesteps: int,
-    seed: int,
-    run_dir: str | Path,
-    checkpoint_every: int,
-    eval_every: int,
+def starting_model(
+    spec: RunSpec, env: VecEnv, checkpoint: Checkpoint | None, device: str, log: logging.Logger
+) -> BaseAlgorithm:
+    """A new model, or the checkpoint's when resuming."""
+    if checkpoint is None:
+        return new_model(spec.settings, env, spec.seed, device)
+    return restored_model(checkpoint, spec.settings, env, spec.seed, device, log)
+
+
+def learn(
+    model: BaseAlgorithm,
+    spec: RunSpec,
     evaluate_policy_fn: EvaluatePolicy,
-    device: str,
+    store: CheckpointStore,
+    clock: Clock,
+    resumed: bool,
     log: logging.Logger,
-    checkpoint_dir: str | Path | None = None,
-    resume_key: Mapping[str, Any] | None = None,
-    threads: int = 1,
-    action_groups: np.ndarray | None = None,
+) -> float:
+    """Learn the rest of the budget, evaluating and checkpointing on the way; steps per second of this
+    session, evaluations left out."""
+    steps_before = model.num_timesteps
+    warn_of_partial_rollout(model, spec.total_timesteps, log)
+    log.info(
+        "training %s (preset %s) seed %d on %s for %d steps",
+        spec.settings.algo,
+        spec.settings.preset,
+        spec.seed,
+        model.device,
+        spec.total_timesteps,
+    )
+    evaluation = EvaluationCallback(
+        evaluate_policy_fn,
+        spec.eval_every,
+        spec.run_dir / "learning_curve.csv",
+        clock,
+        log,
+        first_at=following_multiple(steps_before, spec.eval_every) if resumed else 0,
+        action_groups=spec.action_groups,
+    )
+    callbacks = [
+        ProgressCallback(spec.total_timesteps, log),
+        evaluation,
+        CheckpointCallback(store, spec.checkpoint_every, spec.run_dir, clock, log),
+    ]
+    training_s = timed_learning(model, spec.total_timesteps, callbacks) - evaluation.seconds
+    return (model.num_timesteps - steps_before) / training_s
+
+
+def run_summary(
+    spec: RunSpec,
+    model: BaseAlgorithm,
+    checkpoint: Checkpoint | None,
+    wall_time_s: float,
+    steps_per_second: float,
 ) -> dict[str, Any]:
-    """Train `settings.algo` for `total_timesteps` environment steps, resuming from a checkpoint of the same
-    run if one exists, and write the run folder. Returns the run's summary (also in its config.yaml).
-
-    `device` is a torch device ("cpu", "cuda:0"; see training_device). `checkpoint_dir` defaults to
-    run_dir/checkpoints. `resume_key` is anything else that must match for a checkpoint to be resumed, e.g.
-    the environment's configuration: a checkpoint of another configuration is removed, not resumed.
-    `action_groups` (each socket's group, solarev.rl.actions) makes the agent set one charging action per
-    group; the policy saved and evaluated expands them again. `threads` limits torch's CPU threads (one
-    thread: results repeat exactly on CPU, and parallel jobs do not oversubscribe the cores; it applies to
-    the whole process).
-    """
-    torch.set_num_threads(threads)
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    identity = run_identity(settings, seed, total_timesteps, resume_key)
-    store = CheckpointStore(Path(checkpoint_dir) if checkpoint_dir else run_dir / "checkpoints", identity)
-    checkpoint = resumable_checkpoint(store, run_dir, log)
-    clock = Clock(checkpoint.wall_time_s if checkpoint else 0.0)
-
-    set_random_seed(seed)  # environment constructors may draw from the global generators
-    resumed = checkpoint is not None
-    env = training_env(make_env, settings, seed, run_dir / "monitor.csv", clock, resumed, action_groups)
-    try:
-        if checkpoint is None:
-            model = new_model(settings, env, seed, device)
-        else:
-            model = restored_model(checkpoint, settings, env, seed, device, log)
-        steps_before = model.num_timesteps
-        warn_of_partial_rollout(model, total_timesteps, log)
-        log.info(
-            "training %s (preset %s) seed %d on %s for %d steps",
-            settings.algo,
-            settings.preset,
-            seed,
-            model.device,
-            total_timesteps,
-        )
-        evaluation = EvaluationCallback(
-            evaluate_policy_fn,
-            eval_every,
-            run_dir / "learning_curve.csv",
-            clock,
-            log,
-            first_at=following_multiple(steps_before, eval_every) if resumed else 0,
-            action_groups=action_groups,
-        )
-        callbacks = [
-            ProgressCallback(total_timesteps, log),
-            evaluation,
-            CheckpointCallback(store, checkpoint_every, run_dir, clock, log),
-        ]
-        training_s = timed_learning(model, total_timesteps, callbacks) - evaluation.seconds
-        save_policy(model, run_dir)
-    finally:
-        env.close()
-
-    summary = {
-        "algo": settings.algo,
-        "seed": seed,
-        "preset": settings.preset,
+    return {
+        "algo": spec.settings.algo,
+        "seed": spec.seed,
+        "preset": spec.settings.preset,
         "num_timesteps": model.num_timesteps,
         "resumed_from": checkpoint.num_timesteps if checkpoint else None,
-        "wall_time_s": round(clock.elapsed_s(), 3),
-        "steps_per_second": round((model.num_timesteps - steps_before) / training_s, 2),
+        "wall_time_s": round(wall_time_s, 3),
+        "steps_per_second": round(steps_per_second, 2),
         "device": str(model.device),
     }
-    record = summary | {
-        "total_timesteps": total_timesteps,
-        "checkpoint_every": checkpoint_every,
-        "eval_every": eval_every,
-        "hyperparameters": settings.record(),
-        "resume_key": identity["resume_key"],
-        "action_groups": None if action_groups is None else [int(group) for group in action_groups],
-        "torch_threads": threads,
-        "gpu": gpu_name(str(model.device)),
+
+
+def write_run_record(spec: RunSpec, summary: Mapping[str, Any]) -> None:
+    """The run folder's config.yaml: the summary, the run's specification and what it ran on."""
+    groups = spec.action_groups
+    record = {
+        **summary,
+        "total_timesteps": spec.total_timesteps,
+        "checkpoint_every": spec.checkpoint_every,
+        "eval_every": spec.eval_every,
+        "hyperparameters": spec.settings.record(),
+        "resume_key": spec.resume_key,
+        "action_groups": None if groups is None else [int(group) for group in groups],
+        "torch_threads": spec.threads,
+        "gpu": gpu_name(summary["device"]),
         "hostname": socket.gethostname(),
         "versions": package_versions(),
     }
-    (run_dir / RUN_CONFIG_FILE).write_text(yaml.safe_dump(record, sort_keys=False))
+    (spec.run_dir / RUN_CONFIG_FILE).write_text(yaml.safe_dump(record, sort_keys=False))
+
+
+def train(
+    make_env: EnvFactory, spec: RunSpec, evaluate_policy_fn: EvaluatePolicy, device: str, log: logging.Logger
+) -> dict[str, Any]:
+    """Train `spec`'s agent for its budget of environment steps, resuming from a checkpoint of the same run
+    if one exists, and write the run folder. Returns the run's summary (also in its config.yaml). `device`
+    is a torch device ("cpu", "cuda:0"; see training_device)."""
+    torch.set_num_threads(spec.threads)
+    spec.run_dir.mkdir(parents=True, exist_ok=True)
+    store = CheckpointStore(spec.checkpoint_folder, spec.identity())
+    checkpoint = resumable_checkpoint(store, spec.run_dir, log)
+    clock = Clock(checkpoint.wall_time_s if checkpoint else 0.0)
+    set_random_seed(spec.seed)  # environment constructors may draw from the global generators
+    resumed = checkpoint is not None
+    monitor_path = spec.run_dir / "monitor.csv"
+    env = training_env(make_env, spec.settings, spec.seed, monitor_path, clock, resumed, spec.action_groups)
+    try:
+        model = starting_model(spec, env, checkpoint, device, log)
+        steps_per_second = learn(model, spec, evaluate_policy_fn, store, clock, resumed, log)
+        save_policy(model, spec.run_dir)
+    finally:
+        env.close()
+
+    summary = run_summary(spec, model, checkpoint, clock.elapsed_s(), steps_per_second)
+    write_run_record(spec, summary)
     store.clear()  # the run is complete: a rerun starts afresh and repeats it
     log.info(
         "finished %s seed %d: %d steps, %.2f steps/s, %.0f s",
-        settings.algo,
-        seed,
+        spec.settings.algo,
+        spec.seed,
         model.num_timesteps,
         summary["steps_per_second"],
         summary["wall_time_s"],

@@ -1,16 +1,28 @@
-"""config/agents.yaml: the original study's values exactly, every preset buildable, clear errors."""
+"""config/agents.yaml: the original study's values exactly, every preset buildable, each algorithm's entry as
+its jobs' params, the GPUs a job reserves, clear errors naming the key, and no torch at DAG time."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
+import yaml
 from stable_baselines3.common.vec_env import DummyVecEnv
 from torch import nn
 
 from solarev.config import ConfigError, load_yaml
-from solarev.rl.hyperparameters import ALGORITHMS, agent_settings, load_agent_settings, model_kwargs
+from solarev.rl.presets import (
+    ALGORITHMS,
+    AgentSettings,
+    agent_settings,
+    job_gpus,
+    job_params,
+    load_agent_settings,
+    model_kwargs,
+)
 from solarev.rl.training import new_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +50,10 @@ ORIGINAL = {
 }
 
 
+def settings(preset: str, algo: str) -> AgentSettings:
+    return agent_settings(PRESETS[preset][algo], preset, algo)
+
+
 @pytest.mark.parametrize("algo", ORIGINAL)
 def test_original_preset_has_the_original_values_and_1024_by_1024_nets(algo: str) -> None:
     kwargs = model_kwargs(load_agent_settings(AGENTS, "original", algo))
@@ -48,7 +64,7 @@ def test_original_preset_has_the_original_values_and_1024_by_1024_nets(algo: str
 
 def test_devices_follow_sb3_advice() -> None:
     for preset in PRESETS:
-        devices = {algo: agent_settings(PRESETS, preset, algo).device for algo in ALGORITHMS}
+        devices = {algo: settings(preset, algo).device for algo in ALGORITHMS}
         assert devices["ppo"] == devices["a2c"] == "cpu"
         assert devices["sac"] in ("auto", "cpu")
 
@@ -61,8 +77,8 @@ def test_on_policy_rollouts_divide_the_budget_and_intervals(preset: str, config_
     training = load_yaml(REPO / "config" / config_file)["training"]
     assert training["preset"] == preset
     for algo in ("ppo", "a2c"):
-        settings = agent_settings(PRESETS, preset, algo)
-        rollout = settings.model["n_steps"] * settings.n_envs
+        on_policy = settings(preset, algo)
+        rollout = on_policy.model["n_steps"] * on_policy.n_envs
         for key in ("total_timesteps", "checkpoint_every", "eval_every"):
             assert training[key] % rollout == 0, (algo, key)
 
@@ -76,19 +92,19 @@ def box_env() -> gym.Env:
 @pytest.mark.parametrize("algo", ALGORITHMS)
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_every_preset_builds_an_sb3_model(preset: str, algo: str) -> None:
-    settings = agent_settings(PRESETS, preset, algo)
-    model = new_model(settings, DummyVecEnv([box_env]), seed=0, device="cpu")
-    assert model.gamma == settings.gamma
-    assert model.policy_kwargs["net_arch"] == settings.model["policy_kwargs"]["net_arch"]
+    agent = settings(preset, algo)
+    model = new_model(agent, DummyVecEnv([box_env]), seed=0, device="cpu")
+    assert model.gamma == agent.gamma
+    assert model.policy_kwargs["net_arch"] == agent.model["policy_kwargs"]["net_arch"]
 
 
 def test_activation_names_become_torch_classes() -> None:
-    presets = {"p": {"ppo": {**PRESETS["test"]["ppo"], "policy_kwargs": {"activation_fn": "relu"}}}}
-    assert model_kwargs(agent_settings(presets, "p", "ppo"))["policy_kwargs"]["activation_fn"] is nn.ReLU
+    entry = {**PRESETS["test"]["ppo"], "policy_kwargs": {"activation_fn": "relu"}}
+    assert model_kwargs(agent_settings(entry, "p", "ppo"))["policy_kwargs"]["activation_fn"] is nn.ReLU
 
 
 def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:
-    assert agent_settings(PRESETS, "original", "ppo").gamma == 0.99
+    assert settings("original", "ppo").gamma == 0.99
 
 
 @pytest.mark.parametrize(
@@ -100,19 +116,59 @@ def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:
         ({"normalize": "yes"}, "agents.yaml: test.ppo.normalize: 'yes' must be false or VecNormalize"),
         ({"seed": 3}, "agents.yaml: test.ppo: unknown key 'seed'"),
         (
+            {"ev_action_groups": "charger"},
+            "agents.yaml: test.ppo.ev_action_groups: 'charger' is not allowed (allowed: socket, power, site)",
+        ),
+        (
             {"policy_kwargs": {"activation_fn": "sigmoid"}},
             "agents.yaml: test.ppo.policy_kwargs.activation_fn: activation 'sigmoid' is not allowed",
         ),
     ],
 )
 def test_errors_name_the_key(change: dict, message: str) -> None:
-    presets = {"test": {"ppo": {**PRESETS["test"]["ppo"], **change}}}
     with pytest.raises(ConfigError, match="^" + re.escape(message)):
-        agent_settings(presets, "test", "ppo")
+        agent_settings({**PRESETS["test"]["ppo"], **change}, "test", "ppo")
 
 
-def test_unknown_preset_or_algorithm() -> None:
-    with pytest.raises(ConfigError, match=r"preset 'fast' not found \(available: original, default, test\)"):
-        agent_settings(PRESETS, "fast", "sac")
-    with pytest.raises(ConfigError, match=r"test.td3 not found \(available: sac, ppo, a2c\)"):
-        agent_settings(PRESETS, "test", "td3")
+def test_each_algorithm_gets_its_own_entry_with_sorted_keys() -> None:
+    params = job_params(AGENTS, "test", ["sac", "a2c"])
+    assert list(params) == ["sac", "a2c"] and params["sac"] == PRESETS["test"]["sac"]
+    assert list(params["sac"]) == sorted(params["sac"])
+    assert agent_settings(params["a2c"], "test", "a2c") == load_agent_settings(AGENTS, "test", "a2c")
+
+
+@pytest.mark.parametrize(
+    ("preset", "algorithms", "message"),
+    [
+        ("fast", ["sac"], "training.preset: 'fast' is not a preset of"),
+        ("test", ["sac", "td3"], "training.algorithms[1]: 'td3' is not allowed (allowed: sac, ppo, a2c)"),
+        ("test", ["sac", "ppo"], "training.algorithms: ppo missing from preset 'test' of"),
+    ],
+)
+def test_unknown_preset_or_algorithm_names_the_config_key(
+    tmp_path: Path, preset: str, algorithms: list[str], message: str
+) -> None:
+    agents = tmp_path / "agents.yaml"
+    agents.write_text(yaml.safe_dump({"test": {"sac": {"device": "cpu"}}}))
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        job_params(agents, preset, algorithms)
+
+
+def test_the_config_schema_does_not_retype_the_algorithm_names() -> None:
+    schema = load_yaml(REPO / "config" / "schema.yaml")
+    assert "enum" not in schema["properties"]["training"]["properties"]["algorithms"]["items"]
+
+
+def test_dag_time_import_loads_no_torch() -> None:
+    """rules/train.smk imports the module on every Snakemake start."""
+    check = "import sys, solarev.rl.presets; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", check], check=True)
+
+
+@pytest.mark.parametrize(
+    ("requested", "preferred", "gpus"),
+    [("auto", "auto", 1), ("auto", "cpu", 0), ("cpu", "auto", 0), ("cuda", "cpu", 1), ("auto", "cuda", 1)],
+)
+def test_jobs_on_the_cpu_reserve_no_gpu(requested: str, preferred: str, gpus: int) -> None:
+    assert job_gpus(1, requested, preferred) == gpus
+    assert job_gpus(0, requested, preferred) == 0

@@ -1,0 +1,169 @@
+"""config/agents.yaml, the agents' hyperparameter presets: each algorithm's entry of one preset, checked and
+resolved into the keyword arguments of its stable-baselines3 class.
+
+rules/train.smk imports this module at DAG time, for each algorithm's entry (its jobs' params, so that
+editing one algorithm's hyperparameters reruns only its jobs) and the GPUs a job reserves. Importing torch
+there would cost seconds on every Snakemake start, so the algorithms and activations are named here by
+import path and imported only by the functions that check or build a model, which run in the jobs.
+"""
+
+import importlib
+import inspect
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from solarev.config import ConfigError, load_yaml
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.base_class import BaseAlgorithm
+    from torch import nn
+
+# The algorithms the workflow trains, the one list of their names (config training.algorithms is checked
+# against it here, not in the config schema).
+ALGORITHMS = {"sac": "stable_baselines3:SAC", "ppo": "stable_baselines3:PPO", "a2c": "stable_baselines3:A2C"}
+ACTIVATIONS = {
+    "relu": "torch.nn:ReLU",
+    "tanh": "torch.nn:Tanh",
+    "elu": "torch.nn:ELU",
+    "leaky_relu": "torch.nn:LeakyReLU",
+}
+DEVICES = ("auto", "cpu", "cuda")
+REQUIRED_KEYS = ("device", "n_envs", "normalize")
+# Arguments the training code sets itself (from the run's seed, device and environment), never a preset.
+SET_BY_TRAINING = frozenset({"self", "env", "seed", "device", "verbose", "_init_setup_model"})
+
+
+def imported(target: str) -> Any:
+    """The object that a "module:name" path names."""
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def algorithm_class(algo: str) -> "type[BaseAlgorithm]":
+    """The stable-baselines3 class of an algorithm of ALGORITHMS."""
+    return imported(ALGORITHMS[algo])
+
+
+def check_algorithms(algorithms: Iterable[str]) -> None:
+    for position, algo in enumerate(algorithms):
+        if algo not in ALGORITHMS:
+            allowed = ", ".join(ALGORITHMS)
+            raise ConfigError(
+                f"training.algorithms[{position}]: {algo!r} is not allowed (allowed: {allowed})"
+            )
+
+
+def job_params(agents_path: str | Path, preset: str, algorithms: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """algo -> its entry of the preset, as its training jobs receive it: keys sorted, since Snakemake
+    compares params as text and reordering keys in agents.yaml changes nothing."""
+    algorithms = list(algorithms)
+    check_algorithms(algorithms)
+    presets = load_yaml(agents_path)
+    if preset not in presets:
+        available = ", ".join(presets)
+        raise ConfigError(
+            f"training.preset: {preset!r} is not a preset of {agents_path} (available: {available})"
+        )
+    missing = [algo for algo in algorithms if algo not in presets[preset]]
+    if missing:
+        raise ConfigError(
+            f"training.algorithms: {', '.join(missing)} missing from preset {preset!r} of {agents_path}"
+        )
+    return {algo: json.loads(json.dumps(presets[preset][algo], sort_keys=True)) for algo in algorithms}
+
+
+def job_gpus(gpus: int, requested_device: str, preferred_device: str) -> int:
+    """GPUs a training job reserves: `gpus` (training.gpus_per_job, resolved by
+    solarev.rl.devices.gpus_per_job) unless the job will run on the CPU, as it does when training.device
+    is cpu, or auto with an algorithm that prefers the CPU (its entry's device)."""
+    device = preferred_device if requested_device == "auto" else requested_device
+    return 0 if device == "cpu" else gpus
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """One algorithm's entry of one preset, checked."""
+
+    algo: str
+    preset: str
+    device: str  # preferred device when training.device is auto: auto | cpu | cuda
+    n_envs: int
+    normalize: dict[str, Any] | None  # VecNormalize arguments; None leaves observations and rewards raw
+    model: dict[str, Any]  # SB3 keyword arguments, activation_fn by name
+    ev_action_groups: str = "socket"  # charging actions per socket group (solarev.env.socket_grouping)
+
+    @property
+    def gamma(self) -> float:
+        """The discount the algorithm uses (its SB3 default when the preset leaves it out)."""
+        default = inspect.signature(algorithm_class(self.algo)).parameters["gamma"].default
+        return float(self.model.get("gamma", default))
+
+    def record(self) -> dict[str, Any]:
+        """Plain data for the run's resolved config.yaml."""
+        return asdict(self)
+
+
+def model_arguments(algo: str) -> list[str]:
+    """Keyword arguments of the SB3 class that a preset may set."""
+    names = inspect.signature(algorithm_class(algo)).parameters
+    return sorted(name for name in names if name not in SET_BY_TRAINING)
+
+
+def activation_class(name: str, key: str) -> "type[nn.Module]":
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"{key}: activation {name!r} is not allowed (allowed: {', '.join(ACTIVATIONS)})")
+    return imported(ACTIVATIONS[name])
+
+
+def model_kwargs(settings: AgentSettings) -> dict[str, Any]:
+    """SB3 keyword arguments with activation names replaced by torch classes."""
+    kwargs = dict(settings.model)
+    policy_kwargs = dict(kwargs.get("policy_kwargs") or {})
+    if "activation_fn" in policy_kwargs:
+        key = f"agents.yaml: {settings.preset}.{settings.algo}.policy_kwargs.activation_fn"
+        policy_kwargs["activation_fn"] = activation_class(policy_kwargs["activation_fn"], key)
+    if policy_kwargs:
+        kwargs["policy_kwargs"] = policy_kwargs
+    return kwargs
+
+
+def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSettings:
+    """Check one algorithm's entry of a preset (job_params) and return it as settings; any error names the
+    key in agents.yaml."""
+    # Here, not at the top: the grouping module loads CityLearn (and torch), which DAG time must not.
+    from solarev.env.socket_grouping import EV_ACTION_GROUPS
+
+    key = f"agents.yaml: {preset}.{algo}"
+    entry = dict(entry)
+    missing = [name for name in REQUIRED_KEYS if name not in entry]
+    if missing:
+        raise ConfigError(f"{key}: {', '.join(missing)} missing")
+    device, n_envs, normalize = (entry.pop(name) for name in REQUIRED_KEYS)
+    if device not in DEVICES:
+        raise ConfigError(f"{key}.device: {device!r} is not allowed (allowed: {', '.join(DEVICES)})")
+    if not isinstance(n_envs, int) or n_envs < 1:
+        raise ConfigError(f"{key}.n_envs: {n_envs!r} must be a positive integer")
+    ev_action_groups = entry.pop("ev_action_groups", "socket")
+    if ev_action_groups not in EV_ACTION_GROUPS:
+        allowed = ", ".join(EV_ACTION_GROUPS)
+        raise ConfigError(f"{key}.ev_action_groups: {ev_action_groups!r} is not allowed (allowed: {allowed})")
+    if normalize is not False and not isinstance(normalize, Mapping):
+        raise ConfigError(f"{key}.normalize: {normalize!r} must be false or VecNormalize arguments")
+    allowed = model_arguments(algo)
+    unknown = sorted(set(entry) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
+        )
+    normalize = dict(normalize) if normalize else None
+    settings = AgentSettings(algo, preset, device, n_envs, normalize, entry, ev_action_groups)
+    model_kwargs(settings)  # fails now, naming the key, rather than when the model is built
+    return settings
+
+
+def load_agent_settings(agents_path: str | Path, preset: str, algo: str) -> AgentSettings:
+    """One algorithm's settings read from agents.yaml as a training job gets them (tests, benchmarks)."""
+    return agent_settings(job_params(agents_path, preset, [algo])[algo], preset, algo)
