@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` (the study on config/config.yaml) and `make test`.
+# `make run`, `make report` and `make dag` compose: run builds everything the report shows (rule all).
 # Both create .venv from the committed uv.lock first; uv itself is installed with pip when missing.
 
 SHELL := /bin/bash
@@ -7,7 +8,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 4
 CONFIG ?= config/config.yaml
-TARGET ?= results/comparison.pdf
+TARGET ?= all
+# Where resources/, results/, logs/ and benchmarks/ go (the repository by default).
+DIRECTORY ?= .
+SNAKEMAKE := $(BIN)/snakemake --directory $(DIRECTORY)
 
 .PHONY: run test lint format install clean report dag
 
@@ -19,21 +23,21 @@ $(BIN)/.installed: pyproject.toml uv.lock
 install: $(BIN)/.installed
 
 run: install
-	@echo "solarev: building $(TARGET) for $(CONFIG); logs in logs/, run times in benchmarks/"
+	@echo "solarev: building $(TARGET) for $(CONFIG) in $(DIRECTORY); logs in logs/, run times in benchmarks/"
 	@# `--` ends the options: --resources and --configfile take several values and would swallow the target.
-	$(BIN)/snakemake --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) -- $(TARGET)
+	$(SNAKEMAKE) --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) -- $(TARGET)
 
 # The Snakemake HTML report of the last run (figures, captions, config, rule statistics).
 report: install
-	$(BIN)/snakemake --configfile $(CONFIG) --report results/report.html
+	$(SNAKEMAKE) --configfile $(CONFIG) --report results/report.html
 
 # The job graph and the rule graph as SVG; graphviz's `dot` comes from Debian packages when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 dag: install
 	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
-	mkdir -p results
-	$(BIN)/snakemake --configfile $(CONFIG) --dag | dot -Tsvg > results/dag.svg
-	$(BIN)/snakemake --configfile $(CONFIG) --rulegraph | dot -Tsvg > results/rulegraph.svg
+	mkdir -p $(DIRECTORY)/results
+	$(SNAKEMAKE) --configfile $(CONFIG) --dag | dot -Tsvg > $(DIRECTORY)/results/dag.svg
+	$(SNAKEMAKE) --configfile $(CONFIG) --rulegraph | dot -Tsvg > $(DIRECTORY)/results/rulegraph.svg
 
 lint: install
 	$(BIN)/ruff check src tests workflow benchmarks

@@ -71,14 +71,14 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole workflow (rule all) run once on config/test.yaml with the network blocked in every process
-    (tests/offline.py); tests read its outputs, never edit them (copy the folder with
+    """The README's `make run` on config/test.yaml, once, into a folder of its own, with the network blocked
+    in every process (tests/offline.py); tests read its outputs, never edit them (copy the folder with
     shutil.copytree(..., symlinks=True) to change things: it keeps file times)."""
     from offline import offline_environment
-    from snakemake_runner import run_snakemake
+    from snakemake_runner import make
 
     root = tmp_path_factory.mktemp("tiny_run")
     workdir = root / "run"
-    result = run_snakemake(workdir, "all", env=offline_environment(root))
-    assert result.returncode == 0, result.stderr[-6000:]
+    result = make("run", workdir, env=offline_environment(root))
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     return workdir

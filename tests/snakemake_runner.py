@@ -51,6 +51,21 @@ def run_snakemake(
     )
 
 
+def make(
+    target: str, workdir: Path, configfile: Path = TEST_CONFIG, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`make <target>` of the README on the repository, with outputs under `workdir` (DIRECTORY) on 2 cores;
+    never raises on failure."""
+    return subprocess.run(
+        ["make", "--no-print-directory", target, f"CONFIG={configfile}", f"DIRECTORY={workdir}", "CORES=2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=snakemake_environment(env),
+    )
+
+
 def job_counts(output: str) -> Counter[str]:
     """Jobs per rule from the "Job stats" table Snakemake prints before running or in a dry run (empty when
     there is nothing to do)."""

@@ -1,36 +1,37 @@
-"""`make run` as the README gives it: the snakemake command it runs, word for word, plans the whole study
-(as a dry run on the tiny config, outside the repository)."""
+"""The README's commands in sequence on the tiny config: `make run` (the session's tiny run, see conftest),
+then `make report`, then `make dag`, each on what the one before left."""
 
-import shlex
-import subprocess
+import shutil
 from pathlib import Path
 
-from snakemake_runner import REPO, TEST_CONFIG, snakemake_environment
+import pytest
+from snakemake_runner import make
+
+from solarev.report.layout import REPORT_PNGS
+
+pytestmark = pytest.mark.slow
 
 
-def make_run_command(config: Path) -> list[str]:
-    """The snakemake command line `make run CONFIG=config` runs (make --dry-run prints it)."""
-    printed = subprocess.run(
-        ["make", "--dry-run", "--no-print-directory", "run", f"CONFIG={config}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    (line,) = [line for line in printed.splitlines() if "snakemake" in line and not line.startswith("echo")]
-    return shlex.split(line)
+@pytest.fixture(scope="module")
+def after_make_run(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("make") / "run"
+    shutil.copytree(tiny_run, copy, symlinks=True)
+    return copy
 
 
-def test_make_run_plans_the_comparison(tmp_path: Path) -> None:
-    program, *arguments = make_run_command(TEST_CONFIG)
-    result = subprocess.run(
-        [str(REPO / program), "--dry-run", "--directory", str(tmp_path), *arguments],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=snakemake_environment(),
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    assert "comparison" in result.stdout and "train" in result.stdout, result.stdout[-4000:]
-    assert not (tmp_path / "results").exists()  # planned, not run
+def test_make_run_builds_what_the_readme_promises(tiny_run: Path):
+    promised = ["results/comparison.pdf", "results/summary.csv", "results/kpis.csv", "results/timeseries.nc"]
+    promised += ["results/figures/site.png", "resources/bess.json"]
+    promised += [f"results/comparison/{name}.png" for name in REPORT_PNGS]
+    assert [path for path in promised if not (tiny_run / path).is_file()] == []
+
+
+def test_make_report_then_make_dag(after_make_run: Path):
+    report = make("report", after_make_run)
+    assert report.returncode == 0, (report.stdout + report.stderr)[-4000:]
+    html = (after_make_run / "results" / "report.html").read_text()
+    assert all(f"{name}.png" in html for name in ("site", *REPORT_PNGS)) and "comparison.pdf" in html
+    dag = make("dag", after_make_run)
+    assert dag.returncode == 0, (dag.stdout + dag.stderr)[-4000:]
+    for name in ("dag.svg", "rulegraph.svg"):
+        assert (after_make_run / "results" / name).read_text().lstrip().startswith("<?xml"), name

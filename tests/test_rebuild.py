@@ -1,5 +1,5 @@
-"""Rebuild only what changed (DESIGN.md): the jobs `snakemake --dry-run` plans after each kind of edit, on
-copies of the session's tiny run.
+"""Rebuild only what changed (docs/design.md): the jobs `snakemake --dry-run` plans after each kind of edit,
+on copies of the session's tiny run.
 
 Config edits run on the repository itself with every rerun trigger. Edits of files in the repository
 (agents.yaml, solarev modules) run on a copy of it, whose files keep their times: there the recorded
@@ -81,14 +81,58 @@ def test_the_repository_copy_alone_plans_nothing(repo_copy: Path, workdir: Path)
     assert dry_run_in(repo_copy, workdir) == Counter()
 
 
-def test_pv_tilt_reruns_solar_and_everything_downstream(
-    workdir: Path, everything: Counter[str], tmp_path: Path
-):
+ALGORITHMS = len(TEST_CONFIG["training"]["algorithms"])
+AGENTS = {"train": ALGORITHMS * SEEDS, "evaluate": ALGORITHMS * SEEDS}
+REPORT = {"collect": 1, "comparison": 1, "all": 1}
+AFTER_SCHEMA = {"citylearn_schema": 1, "control": 3, **AGENTS, **REPORT}
+# Each config edit (dotted key, new value) and the exact jobs it must rerun on the tiny run: the rules read
+# config keys, not sections (docs/design.md, "Rebuild only what changed").
+CONFIG_EDITS = {
+    "site.name": ("Another mall", {"site_figure": 1, "comparison": 1, "all": 1}),
+    "env.random_seed": (1, AFTER_SCHEMA),
+    "episodes.test_weeks": ([1], {"control": 3, **AGENTS, **REPORT}),  # with validation_weeks [2], below
+    "episodes.episode_days": (3, {**AGENTS, **REPORT}),
+    "control.optimum.time_limit_s": (30, {"control": 1, **REPORT}),
+    "solar.system.tilt_deg": (15.0, {"solar": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA}),
+    "ev.classes.moto.charger_power_kw": (
+        2.5,
+        {"ev_sessions": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA},
+    ),
+    "mall_load.daily_kwh": (100.0, {"mall_load": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA}),
+    "bess.initial_soc": (0.6, AFTER_SCHEMA),
+    "bess.design_factor": (1.3, {"bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA}),
+    "report.confidence": (0.9, {"comparison": 1, "all": 1}),
+    "training.total_timesteps": (1500, {**AGENTS, **REPORT}),
+    "training.seeds": ([0, 1, 2], {"train": ALGORITHMS, "evaluate": ALGORITHMS, **REPORT}),
+    "env.forecast_steps": (2, {**AGENTS, **REPORT}),
+    "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 1, **AGENTS, **REPORT}),
+}
+# Edits that only make sense together with another.
+COMPANION_EDITS = {"episodes.test_weeks": {"episodes.validation_weeks": [2]}}
+
+
+def edited_config(edits: dict[str, object], path: Path) -> Path:
     config = yaml.safe_load(TEST_CONFIG_FILE.read_text())
-    config["solar"]["system"]["tilt_deg"] += 5
-    configfile = tmp_path / "tilted.yaml"
-    configfile.write_text(yaml.safe_dump(config, sort_keys=False))
-    assert dry_run(workdir, configfile=configfile) == without(everything, "ev_sessions", "mall_load")
+    for key, value in edits.items():
+        *sections, name = key.split(".")
+        section = config
+        for part in sections:
+            section = section[part]
+        section[name] = value
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize("key", list(CONFIG_EDITS))
+def test_config_edit_reruns_exactly_its_jobs(key: str, workdir: Path, tmp_path: Path):
+    value, expected = CONFIG_EDITS[key]
+    configfile = edited_config({key: value, **COMPANION_EDITS.get(key, {})}, tmp_path / "edited.yaml")
+    assert dry_run(workdir, configfile=configfile) == Counter(expected)
+
+
+def test_the_table_covers_every_rule(everything: Counter[str]):
+    rerun = set().union(*(jobs for _, jobs in CONFIG_EDITS.values()))
+    assert rerun == set(everything)
 
 
 def test_solar_module_edit_reruns_solar_and_everything_downstream(

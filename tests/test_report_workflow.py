@@ -3,7 +3,6 @@ results/timeseries.nc hold every run, comparison.pdf has every page, its table s
 results/kpis.csv, and `snakemake --report` builds the HTML report."""
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from pypdf import PdfReader
-from snakemake_runner import TEST_CONFIG, run_snakemake
+from snakemake_runner import TEST_CONFIG
 
 from solarev.config import load_yaml
 from solarev.control import CONTROLLERS
@@ -72,12 +71,3 @@ def test_comparison_pdf_has_every_page_and_shows_kpis_csv(tiny_run: Path, kpis: 
     for row in figures.summary_cells(summary, controllers, list(figures.KPIS)):
         for cell in row:
             assert all(line in table_text for line in cell.split("\n")), cell
-
-
-def test_snakemake_html_report(tiny_run: Path, tmp_path: Path):
-    workdir = tmp_path / "run"
-    shutil.copytree(tiny_run, workdir, symlinks=True)
-    result = run_snakemake(workdir, "--report", "results/report.html")
-    assert result.returncode == 0, result.stderr[-3000:]
-    html = (workdir / "results" / "report.html").read_text()
-    assert all(f"{name}.png" in html for name in REPORT_PNGS) and "comparison.pdf" in html

@@ -76,7 +76,7 @@ def episode_dataset(record: "EpisodeRecord", bess_capacity_kwh: float, step_hour
 
 
 def episode_kpis(episode: xr.Dataset) -> dict[str, float]:
-    """Every KPI of one episode (see DESIGN.md "KPIs"; optimum_share needs other controllers: see below)."""
+    """Every KPI of one episode (docs/design.md "KPIs"; optimum_share needs other controllers: see below)."""
     net = episode["net_kwh"].to_numpy()
     pv = episode["pv_kwh"].to_numpy()
     grid_import = np.maximum(net, 0.0)

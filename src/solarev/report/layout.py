@@ -30,7 +30,7 @@ class Run:
 
 
 def study_runs(controllers: Iterable[str], agents: Iterable[tuple[str, int]]) -> list[Run]:
-    """The runs of a study, in their output folders (DESIGN.md "Output contract")."""
+    """The runs of a study, in their output folders (docs/design.md "Output contract")."""
     return [Run(controller, None, Path("results/control") / controller) for controller in controllers] + [
         Run(algo, int(seed), Path("results/agents") / algo / f"seed{seed}") for algo, seed in agents
     ]
