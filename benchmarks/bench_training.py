@@ -27,7 +27,7 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from solarev.config import load_yaml
 from solarev.env.socket_grouping import socket_groups
 from solarev.rl.callbacks import Clock
-from solarev.rl.presets import load_agent_settings
+from solarev.rl.presets import ALGORITHMS, load_agent_settings
 from solarev.rl.training import new_model, rollout_steps, training_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,7 +101,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--presets", nargs="+", default=["original", "default"])
-    parser.add_argument("--algos", nargs="+", default=["sac", "ppo", "a2c"])
+    parser.add_argument("--algos", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
     parser.add_argument("--steps", type=int, default=256, help="timed steps, rounded up to whole rollouts")
     parser.add_argument("--cores", type=int, default=4, help="parallel jobs assumed by the study estimate")
     parser.add_argument("--config", default=REPO / "config" / "config.yaml")

@@ -21,11 +21,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from solarev.rl.presets import ALGORITHMS
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 DEFAULT_CONFIG = REPO / "config" / "config.yaml"
 TEST_CONFIG = REPO / "config" / "test.yaml"
-ALGORITHMS = ("sac", "ppo", "a2c")
 
 
 def snakemake(workdir: Path, configfile: Path, *args: str) -> subprocess.CompletedProcess:
