@@ -29,6 +29,7 @@ rule solar:
 
 rule ev_sessions:
     input:
+        **optional_file("sessions", config["ev"]["sessions_file"]),
         code=code("ev_sessions.py"),
     output:
         sockets="resources/ev_sockets.csv",

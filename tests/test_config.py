@@ -29,6 +29,30 @@ def set_key(config: dict, dotted: str, value: object) -> dict:
 
 DELETE = object()
 
+# The site data's keys: profile lengths, factors, distributions, and the two the issue found by trying the
+# CLI (a time zone zoneinfo does not know, a battery starting below its floor). The first eight also run
+# through the real command line below.
+SITE_DATA_CASES = [
+    ("mall_load.monthly_factors", [1.0] * 11, "mall_load.monthly_factors: 11 values, needs at least 12"),
+    ("mall_load.weekday_factors", [1, 1, -1, 1, 1, 1, 1], "mall_load.weekday_factors[2]: -1"),
+    ("ev.classes.moto.arrival_soc.mean", 1.2, "ev.classes.moto.arrival_soc.mean: 1.2"),
+    ("ev.classes.moto.arrival_soc.sd", 0.48, "ev.classes.moto.arrival_soc.sd: 0.48 is too large"),
+    ("site.timezone", "Mars/Olympus", "site.timezone: 'Mars/Olympus' is not an IANA time zone"),
+    ("bess.initial_soc", 0.1, "bess.initial_soc: 0.1 is below the floor 1 - bess.depth_of_discharge"),
+    ("mall_load.open_hours_shape", [1.0] * 12, "mall_load.open_hours_shape: 12 values"),
+    ("ev.sessions_file", "no/such/sessions.csv", "ev.sessions_file: file 'no/such/sessions.csv'"),
+    (
+        "solar.weather.clear_sky_index_monthly",
+        [0.7] * 13,
+        "clear_sky_index_monthly: 13 values, needs at most 12",
+    ),
+    ("ev.weekday_factors", [1.0] * 6, "ev.weekday_factors"),
+    ("ev.count_dispersion", -0.1, "ev.count_dispersion: -0.1"),
+    ("ev.max_wait_minutes", -5, "ev.max_wait_minutes: -5"),
+    ("mall_load.holidays", ["02-30"], "mall_load.holidays[0]: '02-30' is not a date"),
+    ("mall_load.holidays", ["Christmas"], "mall_load.holidays[0]: 'Christmas'"),
+]
+
 # (key to change, wrong value, text the message must contain)
 BAD_INPUTS = [
     ("site.latitude", "south", "site.latitude"),
@@ -63,6 +87,7 @@ BAD_INPUTS = [
     ("training.preset", "best", "training.preset"),
     ("training.checkpoint_every", 10**9, "training.checkpoint_every"),
     ("report.confidence", 1.0, "report.confidence"),
+    *SITE_DATA_CASES,
 ]
 
 
@@ -105,6 +130,7 @@ UNKNOWN_ALGORITHM = ("training.algorithms", ["dqn"], "training.algorithms[0]: 'd
 WORKFLOW_CASES = [
     *(BAD_INPUTS[i] for i in (0, 1, 3, 4, 5, 6, 8, 9, 11, 13, 14, 16, 19, 20, 22, 24, 25, 28, 30)),
     UNKNOWN_ALGORITHM,
+    *SITE_DATA_CASES[:8],
 ]
 
 

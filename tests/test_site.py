@@ -1,4 +1,5 @@
-"""The site data stage's library: PV (pvlib), EV sessions, mall load and battery sizing."""
+"""The site data stage's library: PV (pvlib), mall load and battery sizing. EV sessions: test_site_ev.py;
+weather files: test_site_weather.py."""
 
 import copy
 
@@ -9,12 +10,13 @@ from conftest import REPO, TEST_CONFIG
 
 from solarev.config import load_yaml
 from solarev.site.bess import evening_deficit_kwh_per_day, size_battery
-from solarev.site.ev import charging_sessions, uncontrolled_charging_kw
+from solarev.site.calendar import day_of_step, is_holiday, site_days
 from solarev.site.load import mall_load
 from solarev.site.model import site_time
-from solarev.site.solar import solar_profile
+from solarev.site.solar import pv_yield, solar_profile
 
 DEFAULT_CONFIG = load_yaml(REPO / "config" / "config.yaml")
+ORIGINAL_ANNUAL_KWH = 3_972_478
 
 
 def test_original_battery_sizing_is_reproduced():
@@ -37,39 +39,67 @@ def test_evening_deficit_counts_ev_energy_the_pv_surplus_cannot_cover():
     assert evening_deficit_kwh_per_day(time, pv, load, ev, 18, 22) == pytest.approx(1 + 4)
 
 
+def local_time(profile: pd.DataFrame, timezone: str) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(profile["time"], utc=True)).tz_convert(timezone)
+
+
 @pytest.fixture(scope="module")
 def default_solar() -> dict[str, pd.DataFrame]:
-    unscaled = copy.deepcopy(DEFAULT_CONFIG["solar"])
-    unscaled["scale_to_annual_kwh"] = None
+    scaled = copy.deepcopy(DEFAULT_CONFIG["solar"])
+    scaled["scale_to_annual_kwh"] = ORIGINAL_ANNUAL_KWH
     return {
-        "scaled": solar_profile(DEFAULT_CONFIG["site"], DEFAULT_CONFIG["solar"]),
-        "unscaled": solar_profile(DEFAULT_CONFIG["site"], unscaled),
+        "physical": solar_profile(DEFAULT_CONFIG["site"], DEFAULT_CONFIG["solar"]),
+        "original": solar_profile(DEFAULT_CONFIG["site"], scaled),
     }
 
 
-def annual_kwh(profile: pd.DataFrame) -> float:
+def default_yield(profile: pd.DataFrame) -> dict[str, float]:
     site = DEFAULT_CONFIG["site"]
-    return profile["ac_kw"].sum() * site["time_step_minutes"] / 60 * 365 / site["days"]
-
-
-def test_pv_is_scaled_to_the_studys_annual_energy(default_solar):
-    assert annual_kwh(default_solar["scaled"]) == pytest.approx(3_972_478, rel=0.02)
-
-
-def test_pv_physics_is_plausible_for_cloudy_iquitos(default_solar):
-    profile = default_solar["unscaled"]
-    site = DEFAULT_CONFIG["site"]
-    hours = site["days"] * 24
-    capacity_factor = (
-        annual_kwh(profile) * site["days"] / 365 / (DEFAULT_CONFIG["solar"]["system"]["dc_kwp"] * hours)
+    return pv_yield(
+        profile, DEFAULT_CONFIG["solar"]["system"]["dc_kwp"], site["time_step_minutes"] / 60, site["days"]
     )
-    assert 0.12 < capacity_factor < 0.20
-    ghi_per_day = profile["ghi_w_m2"].sum() * site["time_step_minutes"] / 60 / 1000 / site["days"]
-    assert 4.3 < ghi_per_day < 5.2
+
+
+def test_default_pv_is_the_physical_model_with_a_plausible_yield(default_solar):
+    assert DEFAULT_CONFIG["solar"]["scale_to_annual_kwh"] is None
+    figures = default_yield(default_solar["physical"])
+    # A fixed 10-degree array in the Amazon: 1,250-1,450 kWh/kWp/yr, performance ratio 0.7-0.85 in the heat.
+    assert 1250 < figures["specific_yield_kwh_per_kwp"] < 1450
+    assert 0.70 < figures["performance_ratio"] < 0.85
+    # Atlas de Energia Solar del Peru: 4.5-5.0 kWh/m2/day in the Selva.
+    assert 4.5 < figures["ghi_kwh_m2_per_day"] < 5.0
+    profile = default_solar["physical"]
     assert profile["ac_kw"].between(0, DEFAULT_CONFIG["solar"]["system"]["ac_kw"]).all()
-    night = pd.DatetimeIndex(pd.to_datetime(profile["time"], utc=True)).tz_convert(site["timezone"]).hour < 5
-    assert (profile.loc[night, "ac_kw"] == 0).all()
+    assert (profile.loc[local_time(profile, "America/Lima").hour < 5, "ac_kw"] == 0).all()
     assert profile["relative_humidity"].between(0, 100).all()
+
+
+def test_the_original_annual_energy_stays_available_and_implies_a_low_yield(default_solar):
+    figures = default_yield(default_solar["original"])
+    assert figures["annual_ac_kwh"] == pytest.approx(ORIGINAL_ANNUAL_KWH)
+    assert figures["specific_yield_kwh_per_kwp"] == pytest.approx(954, abs=1)
+    assert figures["performance_ratio"] < 0.6
+
+
+def test_each_month_has_its_configured_cloudiness_and_wet_months_are_darker(default_solar):
+    profile = default_solar["physical"]
+    months = np.asarray(local_time(profile, "America/Lima").month)
+    clear = copy.deepcopy(DEFAULT_CONFIG["solar"])
+    clear["weather"].update(clear_sky_index_monthly=[1.0] * 12, clear_sky_index_sd=0, day_to_day_sd=0)
+    clear_ghi = solar_profile(DEFAULT_CONFIG["site"], clear)["ghi_w_m2"]
+    index = profile["ghi_w_m2"].groupby(months).sum() / clear_ghi.groupby(months).sum()
+    np.testing.assert_allclose(
+        index, DEFAULT_CONFIG["solar"]["weather"]["clear_sky_index_monthly"], rtol=1e-9
+    )
+    ghi_per_day = profile["ghi_w_m2"].groupby(months).mean()
+    assert ghi_per_day[[3, 4]].max() < ghi_per_day[[7, 8, 9]].min()  # March-April vs July-September
+
+
+def test_cloudiness_persists_from_day_to_day(default_solar):
+    profile = default_solar["physical"]
+    days = profile["ghi_w_m2"].groupby(profile.index // 48).sum()
+    anomaly = days - days.rolling(31, center=True, min_periods=1).mean()
+    assert anomaly.autocorr() > 0.15
 
 
 def test_weather_is_seeded():
@@ -94,70 +124,64 @@ def test_a_weather_file_drives_the_pv_model():
     assert abs(half["ac_kw"].sum() / synthetic["ac_kw"].sum() - 1) < 0.05
 
 
-def sessions_for(config: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return charging_sessions(config["ev"], config["site"])
-
-
 @pytest.fixture(scope="module")
-def week_of_iquitos() -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    config = copy.deepcopy(DEFAULT_CONFIG)
-    config["site"]["days"] = 7
-    return config, *sessions_for(config)
-
-
-def test_sockets_follow_the_fleet(week_of_iquitos):
-    _, sockets, _ = week_of_iquitos
-    assert len(sockets) == 128 and sockets["charger"].nunique() == 32
-    assert sockets.groupby("vehicle_class").size().to_dict() == {"moto": 112, "mototaxi": 16}
-
-
-def test_no_socket_is_double_booked(week_of_iquitos):
-    _, _, sessions = week_of_iquitos
-    ordered = sessions.sort_values(["socket", "arrival_step"])
-    same = ordered["socket"].to_numpy()[1:] == ordered["socket"].to_numpy()[:-1]
-    overlap = ordered["arrival_step"].to_numpy()[1:] < ordered["departure_step"].to_numpy()[:-1]
-    assert not (same & overlap).any()
-
-
-def test_sessions_match_the_configured_fleet(week_of_iquitos):
-    config, sockets, sessions = week_of_iquitos
-    per_day = sessions.groupby("vehicle_class").size() / config["site"]["days"]
-    assert per_day["moto"] == pytest.approx(900, rel=0.01)
-    assert per_day["mototaxi"] == pytest.approx(130, rel=0.01)
-    socket_class = sockets.set_index("socket")["vehicle_class"]
-    assert (socket_class[sessions["socket"]].to_numpy() == sessions["vehicle_class"].to_numpy()).all()
-    step_hours = config["site"]["time_step_minutes"] / 60
-    dwell_kwh = (
-        (sessions["departure_step"] - sessions["arrival_step"]) * step_hours * sessions["charger_power_kw"]
-    )
-    assert (sessions["energy_kwh"] <= dwell_kwh + 1e-9).all()
-    plug_hour = (sessions["arrival_step"] - sessions["queued_steps"]) % (24 / step_hours) * step_hours
-    assert plug_hour.between(9, 22, inclusive="left").all()
-    assert ((plug_hour >= 18) & (plug_hour < 22)).mean() == pytest.approx(0.5, abs=0.03)
-
-
-def test_sessions_are_seeded():
-    pd.testing.assert_frame_equal(sessions_for(TEST_CONFIG)[1], sessions_for(TEST_CONFIG)[1])
-    other = copy.deepcopy(TEST_CONFIG)
-    other["ev"]["seed"] += 1
-    assert not sessions_for(other)[1]["arrival_step"].equals(sessions_for(TEST_CONFIG)[1]["arrival_step"])
-
-
-def test_uncontrolled_charging_delivers_every_session():
-    _, sessions = sessions_for(TEST_CONFIG)
-    site = TEST_CONFIG["site"]
-    demand = uncontrolled_charging_kw(sessions, site["days"] * 24, 1.0)
-    assert demand.sum() == pytest.approx(sessions["energy_kwh"].sum())
-
-
-def test_mall_load_sums_to_the_daily_energy_and_follows_opening_hours():
-    load = mall_load(DEFAULT_CONFIG["site"], DEFAULT_CONFIG["mall_load"])
+def default_load() -> tuple[pd.DatetimeIndex, pd.Series]:
+    """The default mall load's daily energy over the year, indexed by date."""
     time = site_time(DEFAULT_CONFIG["site"])
-    daily = load["load_kw"].groupby(np.asarray(time.normalize())).sum() * 0.5
-    np.testing.assert_allclose(daily, 9202.4)
-    open_kw = load["load_kw"][(time.hour >= 9) & (time.hour < 22)].mean()
-    closed_kw = load["load_kw"][time.hour < 9].mean()
-    assert closed_kw / open_kw == pytest.approx(0.25)
+    load = mall_load(DEFAULT_CONFIG["site"], DEFAULT_CONFIG["mall_load"])["load_kw"].to_numpy()
+    return time, load
+
+
+def daily_kwh(time: pd.DatetimeIndex, load_kw: np.ndarray) -> pd.Series:
+    step_hours = pd.Timedelta(time.freq).total_seconds() / 3600
+    return pd.Series(load_kw * step_hours).groupby(day_of_step(time)).sum().set_axis(site_days(time))
+
+
+def test_mall_load_keeps_the_configured_yearly_mean_and_varies_by_day(default_load):
+    daily = daily_kwh(*default_load)
+    assert daily.mean() == pytest.approx(DEFAULT_CONFIG["mall_load"]["daily_kwh"], rel=1e-9)
+    assert daily.std() / daily.mean() > 0.03  # weekdays, months, holidays and noise
+    time, load = default_load
+    open_kw = load[(time.hour >= 9) & (time.hour < 22)].mean()
+    closed_kw = load[time.hour < 9].mean()
+    assert closed_kw / open_kw == pytest.approx(DEFAULT_CONFIG["mall_load"]["closed_share"], rel=0.01)
+    afternoon, opening = load[time.hour == 15].mean(), load[time.hour == 9].mean()
+    assert afternoon > 1.2 * opening  # cooling follows the heat of the afternoon
+
+
+def without_noise(mall: dict, **changes) -> dict:
+    return {**copy.deepcopy(mall), "day_to_day_sd": 0.0, **changes}
+
+
+def test_weekday_weekend_holiday_and_monthly_factors_are_applied():
+    mall = without_noise(
+        DEFAULT_CONFIG["mall_load"],
+        weekday_factors=[1, 1, 1, 1, 1, 1.3, 1.2],
+        holidays=["01-02", "2023-01-03"],
+        holiday_factor=1.5,
+    )
+    time = site_time(DEFAULT_CONFIG["site"])
+    daily = daily_kwh(time, mall_load(DEFAULT_CONFIG["site"], mall)["load_kw"].to_numpy())
+    monday, saturday, sunday = (daily[f"2023-01-{day:02d}"] for day in (9, 14, 15))
+    assert saturday / monday == pytest.approx(1.3) and sunday / monday == pytest.approx(1.2)
+    assert daily["2023-01-02"] / monday == pytest.approx(1.5)  # a Monday, listed as a holiday
+    assert daily["2023-01-03"] / monday == pytest.approx(1.5)  # a Tuesday, dated holiday
+    october_monday = daily["2023-10-09"]
+    october, january = mall["monthly_factors"][9], mall["monthly_factors"][0]
+    assert october_monday / monday == pytest.approx(october / january)
+
+
+def test_holidays_recur_or_name_one_date():
+    days = pd.date_range("2023-12-24", "2024-01-02", freq="D")
+    holiday = is_holiday(days, ["12-25", "01-01", "2023-12-31"])
+    assert list(days[holiday].strftime("%Y-%m-%d")) == ["2023-12-25", "2023-12-31", "2024-01-01"]
+
+
+def test_mall_load_is_seeded():
+    site, mall = TEST_CONFIG["site"], TEST_CONFIG["mall_load"]
+    first = mall_load(site, mall)
+    pd.testing.assert_frame_equal(first, mall_load(site, copy.deepcopy(mall)))
+    assert not first.equals(mall_load(site, {**mall, "seed": mall["seed"] + 1}))
 
 
 def test_mall_load_from_a_table_is_interpolated_onto_the_steps():

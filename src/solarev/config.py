@@ -1,5 +1,7 @@
 """Configuration validation: one clear line naming the offending key, before any job runs."""
 
+import datetime
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,9 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum":
         allowed = ", ".join(map(str, error.validator_value))
         return f"{key}: {error.instance!r} is not allowed (allowed: {allowed})"
+    if error.validator in ("minItems", "maxItems"):
+        bound = "at least" if error.validator == "minItems" else "at most"
+        return f"{key}: {len(error.instance)} values, needs {bound} {error.validator_value}"
     if error.validator == "oneOf":
         return f"{key}: {error.instance!r} is not allowed ({schema.get('description', '')})"
     return f"{key}: {error.message}"
@@ -98,10 +103,64 @@ def check_files(config: Mapping[str, Any]) -> None:
     weather = config["solar"]["weather"]
     if weather["source"] == "file" and not weather["file"]:
         raise ConfigError("solar.weather.file: required when solar.weather.source is 'file'")
-    named_files = {"solar.weather.file": weather["file"], "mall_load.file": config["mall_load"]["file"]}
+    named_files = {
+        "solar.weather.file": weather["file"],
+        "mall_load.file": config["mall_load"]["file"],
+        "ev.sessions_file": config["ev"]["sessions_file"],
+    }
     for key, path in named_files.items():
         if path and not Path(path).is_file():
             raise ConfigError(f"{key}: file {path!r} does not exist")
+
+
+def check_timezone(config: Mapping[str, Any]) -> None:
+    """The zone must be in the IANA database: otherwise the first job would die in zoneinfo."""
+    timezone = config["site"]["timezone"]
+    if timezone not in zoneinfo.available_timezones():
+        raise ConfigError(f"site.timezone: {timezone!r} is not an IANA time zone (e.g. America/Lima, UTC)")
+
+
+def check_holidays(config: Mapping[str, Any]) -> None:
+    """The schema checks the MM-DD / YYYY-MM-DD pattern; this checks that each is a calendar date."""
+    for position, entry in enumerate(config["mall_load"]["holidays"]):
+        # A leap year stands in for MM-DD entries so that 02-29 counts as a date.
+        text = entry if len(entry) == 10 else f"2000-{entry}"
+        try:
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ConfigError(
+                f"mall_load.holidays[{position}]: {entry!r} is not a date (MM-DD or YYYY-MM-DD)"
+            ) from None
+
+
+def check_site_profiles(config: Mapping[str, Any]) -> None:
+    """Cross-key rules of the generators: one load value per open hour, and arrival SOC spreads that a
+    distribution on [0, 1] can have."""
+    mall = config["mall_load"]
+    open_hours = mall["closing_hour"] - mall["opening_hour"]
+    if len(mall["open_hours_shape"]) != open_hours:
+        raise ConfigError(
+            f"mall_load.open_hours_shape: {len(mall['open_hours_shape'])} values, but opening hours "
+            f"{mall['opening_hour']}-{mall['closing_hour']} need {open_hours} (one per open hour)"
+        )
+    for name, vehicle in config["ev"]["classes"].items():
+        mean, sd = vehicle["arrival_soc"]["mean"], vehicle["arrival_soc"]["sd"]
+        if sd > 0 and sd**2 >= mean * (1 - mean):
+            raise ConfigError(
+                f"ev.classes.{name}.arrival_soc.sd: {sd} is too large for mean {mean}; a state of charge "
+                f"in [0, 1] with that mean has sd below {(mean * (1 - mean)) ** 0.5:.3f}"
+            )
+
+
+def check_bess(config: Mapping[str, Any]) -> None:
+    """A battery cannot start below its floor; the simulators would silently raise it to the floor."""
+    bess = config["bess"]
+    floor = 1 - bess["depth_of_discharge"]
+    if bess["initial_soc"] < floor - 1e-12:
+        raise ConfigError(
+            f"bess.initial_soc: {bess['initial_soc']} is below the floor 1 - bess.depth_of_discharge "
+            f"= {floor:.3g}; raise bess.initial_soc or bess.depth_of_discharge"
+        )
 
 
 def check_training(config: Mapping[str, Any]) -> None:
@@ -120,6 +179,10 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_hours(config)
     check_weeks(config)
     check_files(config)
+    check_timezone(config)
+    check_holidays(config)
+    check_site_profiles(config)
+    check_bess(config)
     check_training(config)
 
 

@@ -11,10 +11,13 @@ log = solarev.logs.configure(smk.log[0])
 table_path = smk.input.get("table")
 table = pd.read_csv(table_path) if table_path else None
 load = mall_load(smk.params.site, smk.params.mall_load, table)
-step_hours = config_step_hours(smk.params.site)
+daily_kwh = load["load_kw"].groupby(load.index // (24 / config_step_hours(smk.params.site))).sum()
+daily_kwh *= config_step_hours(smk.params.site)
 log.info(
-    "mall load %.1f kWh per day, peak %.1f kW",
-    load["load_kw"].sum() * step_hours / smk.params.site["days"],
+    "mall load %.1f kWh per day (days from %.0f to %.0f kWh), peak %.1f kW",
+    daily_kwh.mean(),
+    daily_kwh.min(),
+    daily_kwh.max(),
     load["load_kw"].max(),
 )
 load.to_csv(smk.output.load, index=False)

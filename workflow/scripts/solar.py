@@ -6,7 +6,7 @@ import pandas as pd
 
 import solarev.logs
 from solarev.site.model import config_step_hours
-from solarev.site.solar import solar_profile
+from solarev.site.solar import pv_yield, solar_profile
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
@@ -15,14 +15,16 @@ warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning, module="pvl
 weather_path = smk.input.get("weather")
 weather_table = pd.read_csv(weather_path) if weather_path else None
 profile = solar_profile(smk.params.site, smk.params.solar, weather_table)
-step_hours = config_step_hours(smk.params.site)
 days = smk.params.site["days"]
+summary = pv_yield(profile, smk.params.solar["system"]["dc_kwp"], config_step_hours(smk.params.site), days)
 log.info(
-    "PV %.0f kWh over %d days (%.0f kWh/yr), GHI %.2f kWh/m2/day, peak %.0f kW",
-    profile["ac_kw"].sum() * step_hours,
+    "PV %.0f kWh/yr (%d days annualised): %.0f kWh/kWp/yr, performance ratio %.3f; GHI %.2f kWh/m2/day, "
+    "peak %.0f kW",
+    summary["annual_ac_kwh"],
     days,
-    profile["ac_kw"].sum() * step_hours * 365 / days,
-    profile["ghi_w_m2"].sum() * step_hours / 1000 / days,
+    summary["specific_yield_kwh_per_kwp"],
+    summary["performance_ratio"],
+    summary["ghi_kwh_m2_per_day"],
     profile["ac_kw"].max(),
 )
 profile.to_csv(smk.output.solar, index=False)

@@ -1,4 +1,6 @@
-"""The mall's non-shiftable load: daily energy shaped over opening hours, or a user's table."""
+"""The mall's non-shiftable load: an hourly shape over the opening hours, scaled day by day by weekday,
+holiday and month factors and seeded day-to-day noise, with the period's mean day at `daily_kwh`; or a
+user's table."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -6,22 +8,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solarev.site.calendar import day_of_step, is_holiday, mean_one, month_factor, site_days, weekday_factor
 from solarev.site.model import hour_of_day, site_time, time_step_hours
 from solarev.site.tables import indexed_by_time, onto_steps
 
 
-def opening_shape(time: pd.DatetimeIndex, opening_hour: float, closing_hour: float, closed_share: float):
-    """Relative load per step: 1 while open, `closed_share` while closed (cooling and lights kept on)."""
-    hour = hour_of_day(time)
-    return np.where((hour >= opening_hour) & (hour < closing_hour), 1.0, closed_share)
+def hourly_shape(time: pd.DatetimeIndex, mall: Mapping[str, Any]) -> np.ndarray:
+    """Relative load per step: `open_hours_shape` for the open hour it falls in, and while closed
+    `closed_share` of the mean open value (cooling, lights and refrigeration kept on)."""
+    open_shape = np.asarray(mall["open_hours_shape"], dtype=float)
+    hour = np.floor(hour_of_day(time)).astype(int)
+    is_open = (hour >= mall["opening_hour"]) & (hour < mall["closing_hour"])
+    position = np.clip(hour - mall["opening_hour"], 0, len(open_shape) - 1)
+    return np.where(is_open, open_shape[position], mall["closed_share"] * open_shape.mean())
+
+
+def day_factors(days: pd.DatetimeIndex, mall: Mapping[str, Any]) -> np.ndarray:
+    """Each day's load relative to the mean day: its weekday's factor (the holiday factor on holidays)
+    times its month's factor, without noise."""
+    weekday = np.where(
+        is_holiday(days, mall["holidays"]),
+        mall["holiday_factor"],
+        weekday_factor(days, mall["weekday_factors"]),
+    )
+    return weekday * month_factor(days, mall["monthly_factors"])
+
+
+def day_noise(n_days: int, sd: float, seed: int) -> np.ndarray:
+    """Seeded lognormal day-to-day factor with mean 1 (weather, events): never negative, and `sd` is its
+    relative spread."""
+    sigma = np.sqrt(np.log1p(sd**2))
+    return np.exp(sigma * np.random.default_rng(seed).standard_normal(n_days) - sigma**2 / 2)
 
 
 def shaped_load_kw(time: pd.DatetimeIndex, mall: Mapping[str, Any]) -> np.ndarray:
-    """kW per step such that every day sums to `daily_kwh`."""
-    shape = opening_shape(time, mall["opening_hour"], mall["closing_hour"], mall["closed_share"])
-    step_hours = time_step_hours(time)
-    daily_shape_kwh = pd.Series(shape * step_hours).groupby(np.asarray(time.normalize())).transform("sum")
-    return shape * mall["daily_kwh"] / daily_shape_kwh.to_numpy()
+    """kW per step: each day's shape scaled by its factors and noise, the whole period normalised so that
+    its mean daily energy is exactly `daily_kwh` (the configured figure stays the yearly mean)."""
+    days = site_days(time)
+    factors = day_factors(days, mall) * day_noise(len(days), mall["day_to_day_sd"], mall["seed"])
+    shape = hourly_shape(time, mall)
+    daily_shape_kwh = pd.Series(shape * time_step_hours(time)).groupby(day_of_step(time)).transform("sum")
+    # Each day first sums to its own factor, then the factors are made to average one.
+    per_day = shape / daily_shape_kwh.to_numpy() * mean_one(factors)[day_of_step(time)]
+    return per_day * mall["daily_kwh"]
 
 
 def load_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> np.ndarray:

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pvlib
 
+from solarev.site.calendar import day_of_step, month_factor
 from solarev.site.model import config_step_hours, hour_of_day, site_time, time_step_hours
 from solarev.site.tables import indexed_by_time, onto_steps
 
-SOLAR_COLUMNS = ["time", "ac_kw", "ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c", "relative_humidity"]
 WEATHER_FILE_COLUMNS = ["ghi", "dni", "dhi", "temp_air"]
 # Cells heat with irradiance; an open rack with glass/polymer modules is the usual rooftop mount.
 CELL_TEMPERATURE = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
@@ -33,17 +33,43 @@ def step_midpoints(time: pd.DatetimeIndex) -> pd.DatetimeIndex:
     return time + pd.Timedelta(minutes=int(pd.Timedelta(time.freq).total_seconds() // 120))
 
 
-def clear_sky_index(n_steps: int, step_hours: float, weather: Mapping[str, Any]) -> np.ndarray:
-    """Seeded AR(1) clear-sky index: cloudiness persists hour to hour with the configured correlation,
-    clipped to the physical range (thick overcast 0.05 up to cloud-edge enhancement 1.1)."""
+def ar1(n: int, rho: float, rng: np.random.Generator) -> np.ndarray:
+    """Unit-variance AR(1) series with lag-one correlation `rho`: cloudiness persists from one value to
+    the next instead of flickering independently."""
+    noise = rng.standard_normal(n) * np.sqrt(1 - rho**2)
+    series = np.empty(n)
+    series[0] = rng.standard_normal()
+    for step in range(1, n):
+        series[step] = rho * series[step - 1] + noise[step]
+    return series
+
+
+def clear_sky_index(time: pd.DatetimeIndex, weather: Mapping[str, Any]) -> np.ndarray:
+    """Seeded clear-sky index per step: the month's configured mean plus a day-to-day and an hour-to-hour
+    AR(1) anomaly (whole cloudy spells and passing clouds), clipped to the physical range (thick overcast
+    0.05 up to cloud-edge enhancement 1.1)."""
     rng = np.random.default_rng(weather["seed"])
-    rho = weather["persistence"] ** step_hours
-    noise = rng.standard_normal(n_steps) * np.sqrt(1 - rho**2)
-    anomaly = np.empty(n_steps)
-    anomaly[0] = rng.standard_normal()
-    for step in range(1, n_steps):
-        anomaly[step] = rho * anomaly[step - 1] + noise[step]
-    return np.clip(weather["clear_sky_index_mean"] + weather["clear_sky_index_sd"] * anomaly, 0.05, 1.1)
+    days = day_of_step(time)
+    daily = ar1(days[-1] + 1, weather["day_to_day_persistence"], rng)[days]
+    hourly = ar1(len(time), weather["persistence"] ** time_step_hours(time), rng)
+    index = (
+        month_factor(time, weather["clear_sky_index_monthly"])
+        + weather["day_to_day_sd"] * daily
+        + weather["clear_sky_index_sd"] * hourly
+    )
+    return np.clip(index, 0.05, 1.1)
+
+
+def calibrated_to_months(
+    index: np.ndarray, clear_ghi: np.ndarray, time: pd.DatetimeIndex, monthly: list[float]
+) -> np.ndarray:
+    """`index` rescaled month by month so that each month's GHI / clear-sky GHI equals its configured mean:
+    the seeded anomalies shape days and hours, the config sets each month's climate (clipping and chance
+    would otherwise shift it by a few percent)."""
+    months = np.asarray(time.month)
+    ghi_sum = pd.Series(index * clear_ghi).groupby(months).transform("sum").to_numpy()
+    clear_sum = pd.Series(clear_ghi).groupby(months).transform("sum").to_numpy()
+    return index * month_factor(time, monthly) * clear_sum / ghi_sum
 
 
 def air_temperature(time: pd.DatetimeIndex, cloudiness: np.ndarray, weather: Mapping[str, Any]) -> np.ndarray:
@@ -69,13 +95,14 @@ def synthetic_weather(
     time: pd.DatetimeIndex, site: Mapping[str, Any], weather: Mapping[str, Any]
 ) -> pd.DataFrame:
     """Clear-sky irradiance (Ineichen with pvlib's shipped Linke turbidity: no download) times a seeded
-    cloud index, split into beam and diffuse with the Erbs model."""
+    cloud index with the configured monthly means, split into beam and diffuse with the Erbs model."""
     midpoints = step_midpoints(time)
     place = location(site)
-    clear = place.get_clearsky(midpoints, model="ineichen")
-    step_hours = time_step_hours(time)
-    index = clear_sky_index(len(time), step_hours, weather)
-    ghi = clear["ghi"].to_numpy() * index
+    clear_ghi = place.get_clearsky(midpoints, model="ineichen")["ghi"].to_numpy()
+    index = calibrated_to_months(
+        clear_sky_index(time, weather), clear_ghi, time, weather["clear_sky_index_monthly"]
+    )
+    ghi = clear_ghi * index
     zenith = place.get_solarposition(midpoints)["apparent_zenith"].to_numpy()
     split = pvlib.irradiance.erbs(ghi, zenith, midpoints)
     temp_air = air_temperature(time, 1 - index, weather)
@@ -100,9 +127,11 @@ def weather_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> pd.DataFra
     return onto_steps(table, time)
 
 
-def ac_power_kw(weather: pd.DataFrame, site: Mapping[str, Any], system: Mapping[str, Any]) -> np.ndarray:
-    """PVWatts: plane-of-array irradiance (Hay-Davies), SAPM cell temperature, DC at the temperature
-    coefficient less system losses, then an inverter capped at its AC rating."""
+def plane_of_array_w_m2(
+    weather: pd.DataFrame, site: Mapping[str, Any], system: Mapping[str, Any]
+) -> np.ndarray:
+    """Irradiance on the tilted modules (Hay-Davies transposition), the input of the DC model and the
+    reference of the performance ratio."""
     midpoints = step_midpoints(weather.index)
     sun = location(site).get_solarposition(midpoints)
     poa = pvlib.irradiance.get_total_irradiance(
@@ -116,12 +145,15 @@ def ac_power_kw(weather: pd.DataFrame, site: Mapping[str, Any], system: Mapping[
         dni_extra=pvlib.irradiance.get_extra_radiation(midpoints).to_numpy(),
         model="haydavies",
     )["poa_global"]
-    poa = np.nan_to_num(np.asarray(poa, dtype=float)).clip(min=0)
-    temp_cell = pvlib.temperature.sapm_cell(
-        poa, weather["temp_air"].to_numpy(), WIND_SPEED_M_S, **CELL_TEMPERATURE
-    )
+    return np.nan_to_num(np.asarray(poa, dtype=float)).clip(min=0)
+
+
+def ac_power_kw(poa_w_m2: np.ndarray, temp_air_c: np.ndarray, system: Mapping[str, Any]) -> np.ndarray:
+    """PVWatts: SAPM cell temperature, DC at the temperature coefficient less system losses, then an
+    inverter capped at its AC rating."""
+    temp_cell = pvlib.temperature.sapm_cell(poa_w_m2, temp_air_c, WIND_SPEED_M_S, **CELL_TEMPERATURE)
     dc_kw = pvlib.pvsystem.pvwatts_dc(
-        poa, temp_cell, system["dc_kwp"], system["temperature_coefficient_per_c"]
+        poa_w_m2, temp_cell, system["dc_kwp"], system["temperature_coefficient_per_c"]
     ) * (1 - system["system_losses"])
     eta = system["inverter_efficiency"]
     ac_kw = pvlib.inverter.pvwatts(np.asarray(dc_kw), system["ac_kw"] / eta, eta_inv_nom=eta)
@@ -138,6 +170,21 @@ def annual_scale(ac_kw: np.ndarray, step_hours: float, days: int, annual_kwh: fl
     return annual_kwh / annualised
 
 
+def pv_yield(profile: pd.DataFrame, dc_kwp: float, step_hours: float, days: int) -> dict[str, float]:
+    """A solar profile's annualised AC energy, specific yield (kWh per kWp DC per year), performance ratio
+    (IEC 61724: AC yield over the plane-of-array irradiation in kWh/m2, i.e. the reference yield at
+    1 kW/m2) and mean GHI: the figures a modeller checks a PV model against."""
+    per_year = 365 / days
+    ac_kwh = profile["ac_kw"].sum() * step_hours * per_year
+    poa_kwh_m2 = profile["poa_w_m2"].sum() * step_hours / 1000 * per_year
+    return {
+        "annual_ac_kwh": float(ac_kwh),
+        "specific_yield_kwh_per_kwp": float(ac_kwh / dc_kwp),
+        "performance_ratio": float(ac_kwh / dc_kwp / poa_kwh_m2),
+        "ghi_kwh_m2_per_day": float(profile["ghi_w_m2"].sum() * step_hours / 1000 / days),
+    }
+
+
 def solar_profile(
     site: Mapping[str, Any], solar: Mapping[str, Any], weather_file: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -149,7 +196,8 @@ def solar_profile(
         weather = weather_from_file(weather_file, time)
     else:
         weather = synthetic_weather(time, site, solar["weather"])
-    ac_kw = ac_power_kw(weather, site, solar["system"])
+    poa = plane_of_array_w_m2(weather, site, solar["system"])
+    ac_kw = ac_power_kw(poa, weather["temp_air"].to_numpy(), solar["system"])
     step_hours = config_step_hours(site)
     ac_kw = ac_kw * annual_scale(ac_kw, step_hours, site["days"], solar["scale_to_annual_kwh"])
     return pd.DataFrame(
@@ -157,6 +205,7 @@ def solar_profile(
             "time": time.astype(str),
             "ac_kw": ac_kw,
             "ghi_w_m2": weather["ghi"].to_numpy(),
+            "poa_w_m2": poa,
             "dni_w_m2": weather["dni"].to_numpy(),
             "dhi_w_m2": weather["dhi"].to_numpy(),
             "temp_air_c": weather["temp_air"].to_numpy(),
