@@ -1,5 +1,5 @@
-"""The site data stage's library: PV (pvlib), mall load and battery sizing. EV sessions: test_site_ev.py;
-weather files: test_site_weather.py."""
+"""The site data stage's library: PV (pvlib), mall load, battery sizing and the site figure. EV sessions:
+test_site_ev.py; weather files: test_site_weather.py."""
 
 import copy
 
@@ -11,8 +11,11 @@ from conftest import REPO, TEST_CONFIG
 from solarev.config import load_yaml
 from solarev.site.bess import evening_deficit_kwh_per_day, size_battery
 from solarev.site.calendar import day_of_step, is_holiday, site_days
+from solarev.site.ev import charging_sessions, uncontrolled_charging_kw
+from solarev.site.figure import site_figure
 from solarev.site.load import mall_load
 from solarev.site.model import site_time
+from solarev.site.profiles import SiteProfiles
 from solarev.site.solar import pv_yield, solar_profile
 
 DEFAULT_CONFIG = load_yaml(REPO / "config" / "config.yaml")
@@ -190,3 +193,32 @@ def test_mall_load_from_a_table_is_interpolated_onto_the_steps():
     table = pd.DataFrame({"time": time[::2].astype(str), "load_kw": np.arange(len(time[::2]), dtype=float)})
     load = mall_load(site, TEST_CONFIG["mall_load"], table)
     np.testing.assert_allclose(load["load_kw"][:5], [0, 0.5, 1, 1.5, 2])
+
+
+def test_the_site_figure_shows_day_types_months_and_sessions():
+    site = TEST_CONFIG["site"]
+    time = site_time(site)
+    _, sessions, _ = charging_sessions(TEST_CONFIG["ev"], site)
+    profiles = SiteProfiles(
+        time=time,
+        pv_kw=solar_profile(site, TEST_CONFIG["solar"])["ac_kw"].to_numpy(),
+        load_kw=mall_load(site, TEST_CONFIG["mall_load"])["load_kw"].to_numpy(),
+        ev_kw=uncontrolled_charging_kw(sessions, len(time), 1.0),
+        sessions=sessions,
+    )
+    figure = site_figure(profiles, size_battery(10.0, 0.8, 0.95, 1.2, 10, 2.75), site["name"])
+    labels = {
+        text.get_text() for axis in figure.axes if axis.get_legend() for text in axis.get_legend().texts
+    }
+    assert {"Monday-Friday", "Saturday", "Sunday", "January (most PV)"} <= labels
+    assert any(label.startswith("moto: mean") for label in labels)
+    assert [axis.get_title() for axis in figure.axes][:8] == [
+        "Mean day",
+        "Mall load by day type",
+        "PV by month",
+        "PV: the months with least and most",
+        "Each day",
+        "EV arrivals (served sessions)",
+        "EV session energy",
+        "Battery: 24 kWh, 9 kW",
+    ]
