@@ -11,8 +11,8 @@ log = solarev.logs.configure(smk.log[0])
 table_path = smk.input.get("table")
 table = pd.read_csv(table_path) if table_path else None
 load = mall_load(smk.params.site, smk.params.mall_load, table)
-daily_kwh = load["load_kw"].groupby(load.index // (24 / config_step_hours(smk.params.site))).sum()
-daily_kwh *= config_step_hours(smk.params.site)
+step_hours = config_step_hours(smk.params.site)
+daily_kwh = (load["load_kw"] * step_hours).groupby(load.index // round(24 / step_hours)).sum()
 log.info(
     "mall load %.1f kWh per day (days from %.0f to %.0f kWh), peak %.1f kW",
     daily_kwh.mean(),

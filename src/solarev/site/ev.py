@@ -1,11 +1,12 @@
 """EV charging sessions on the site's sockets: seeded from the config's fleet, or taken from a charging log.
 
-The generator draws each day's arrivals per vehicle class (Poisson or negative-binomial counts around the
-configured mean, scaled by weekday), their hours over the opening hours (the evening-peak share in its
+The generator draws each day's arrivals per vehicle class (Poisson-like or overdispersed counts that keep
+the configured mean, scaled by weekday), their hours over the opening hours (the evening-peak share in its
 window), how long each driver stays and the battery's state of charge on arrival. A driver takes the
 energy that fills the battery, or what the charger delivers in the stay if that is less. An arrival that
 finds every socket of its class busy waits for the first to free up, at most `max_wait_minutes`, and never
-past closing unless `serve_after_closing`; otherwise it leaves unserved (counted in `turned_away`).
+past closing unless `serve_after_closing`; otherwise it leaves unserved (counted in `turned_away`, as are
+the few whose stay would run past the simulated period).
 
 Each socket is one CityLearn charger holding one EV at a time; a socket never hosts two sessions at once.
 """
@@ -51,7 +52,7 @@ TURNED_AWAY_COLUMNS = ["vehicle_class", "day", "arrival_step", "reason"]
 class EvSessions(NamedTuple):
     sockets: pd.DataFrame  # resources/ev_sockets.csv
     sessions: pd.DataFrame  # resources/ev_sessions.csv
-    turned_away: pd.DataFrame  # arrivals that found no socket in time (reported, not simulated)
+    turned_away: pd.DataFrame  # arrivals left unserved, with the reason (reported, not simulated)
 
 
 def socket_table(ev: Mapping[str, Any]) -> pd.DataFrame:
@@ -220,7 +221,7 @@ def place_logged(log: pd.DataFrame, sockets: pd.DataFrame) -> list[dict[str, Any
             {
                 "vehicle_class": session.vehicle_class,
                 "charger": int(sockets["charger"].iloc[free[0]]),
-                "socket": int(free[0]),
+                "socket": int(sockets["socket"].iloc[free[0]]),
                 "arrival_step": session.arrival_step,
                 "departure_step": session.departure_step,
                 "energy_kwh": session.energy_kwh,
