@@ -30,8 +30,8 @@ def set_key(config: dict, dotted: str, value: object) -> dict:
 DELETE = object()
 
 # The site data's keys: profile lengths, factors, distributions, and the two the issue found by trying the
-# CLI (a time zone zoneinfo does not know, a battery starting below its floor). The first eight also run
-# through the real command line below.
+# CLI (a time zone zoneinfo does not know, a battery starting below its floor). Six of them also
+# run through the real command line below.
 SITE_DATA_CASES = [
     ("mall_load.monthly_factors", [1.0] * 11, "mall_load.monthly_factors: 11 values, needs at least 12"),
     ("mall_load.weekday_factors", [1, 1, -1, 1, 1, 1, 1], "mall_load.weekday_factors[2]: -1"),
@@ -130,7 +130,7 @@ UNKNOWN_ALGORITHM = ("training.algorithms", ["dqn"], "training.algorithms[0]: 'd
 WORKFLOW_CASES = [
     *(BAD_INPUTS[i] for i in (0, 1, 3, 4, 5, 6, 8, 9, 11, 13, 14, 16, 19, 20, 22, 24, 25, 28, 30)),
     UNKNOWN_ALGORITHM,
-    *SITE_DATA_CASES[:8],
+    *(SITE_DATA_CASES[i] for i in (0, 1, 2, 4, 5, 6)),
 ]
 
 
