@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 TEST_CONFIG = REPO / "config" / "test.yaml"
@@ -49,6 +51,17 @@ def run_snakemake(
         timeout=timeout,
         env=snakemake_environment(env),
     )
+
+
+def run_with_config(
+    config: Mapping, tmp_path: Path, *targets: str
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """`snakemake targets` with `config` written to tmp_path/config.yaml, outputs in tmp_path/run; the
+    result and that working directory."""
+    configfile = tmp_path / "config.yaml"
+    configfile.write_text(yaml.safe_dump(dict(config)))
+    workdir = tmp_path / "run"
+    return run_snakemake(workdir, *targets, configfile=configfile), workdir
 
 
 def make(

@@ -6,9 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from conftest import REPO, TEST_CONFIG
-from snakemake_runner import run_snakemake
+from snakemake_runner import run_with_config
 
 from solarev.config import load_yaml
 from solarev.site.ev import arrival_soc, charging_sessions, daily_counts, uncontrolled_charging_kw
@@ -216,10 +215,7 @@ def test_the_example_log_runs_through_the_workflow_to_the_citylearn_site(tmp_pat
     """The tiny config with ev.sessions_file: the sessions rule reads the log and CityLearn takes them."""
     config = copy.deepcopy(TEST_CONFIG)
     config["ev"]["sessions_file"] = str(EXAMPLE_LOG)
-    configfile = tmp_path / "config.yaml"
-    configfile.write_text(yaml.safe_dump(config))
-    workdir = tmp_path / "run"
-    result = run_snakemake(workdir, "resources/citylearn/schema.json", configfile=configfile)
+    result, workdir = run_with_config(config, tmp_path, "resources/citylearn/schema.json")
     assert result.returncode == 0, result.stderr[-4000:]
     written = pd.read_csv(workdir / "resources/ev_sessions.csv")
     expected = from_log(pd.read_csv(EXAMPLE_LOG)).sessions

@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pvlib
 import pytest
-import yaml
 from conftest import TEST_CONFIG
-from snakemake_runner import run_snakemake
+from snakemake_runner import run_with_config
 
 from solarev.site.weather_file import site_location, tmy3_weather
 
@@ -65,10 +64,7 @@ def test_the_solar_rule_runs_on_the_converted_file(greensboro, tmp_path: Path):
     config["site"].update(site_location(metadata))
     config["solar"]["weather"].update(source="file", file=str(weather_file))
     config["solar"]["system"]["azimuth_deg"] = 180.0  # south-facing in the northern hemisphere
-    configfile = tmp_path / "config.yaml"
-    configfile.write_text(yaml.safe_dump(config))
-    workdir = tmp_path / "run"
-    result = run_snakemake(workdir, "resources/solar.csv", configfile=configfile)
+    result, workdir = run_with_config(config, tmp_path, "resources/solar.csv")
     assert result.returncode == 0, result.stderr[-4000:]
     solar = pd.read_csv(workdir / "resources/solar.csv")
     hours = config["site"]["days"] * 24
