@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from solarev.control import CONTROLLERS
+from solarev.control.optimum import solve_optimum, solve_optimum_matrices
 from solarev.env.episodes import week_windows
 from solarev.env.gym_env import SolarEvEnv
 from solarev.evaluate.controllers import evaluate_controller
@@ -63,3 +64,12 @@ def test_every_controller_meets_all_ev_demand(results):
         assert (results[name][0].kpis["ev_unmet_kwh"] == 0).all(), name
         np.testing.assert_allclose(delivered[name], delivered["uncontrolled"], rtol=1e-5)
     assert all((dispatch.unmet_kwh < 1e-6).all() for dispatch in results["optimum"][1])
+
+
+def test_the_linopy_model_equals_the_hand_assembled_matrices(every_week, tiny_citylearn):
+    weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+    for window in every_week.windows:
+        model = solve_optimum(tiny_citylearn.site, window, weight, time_limit_s=60)
+        matrices = solve_optimum_matrices(tiny_citylearn.site, window, weight, time_limit_s=60)
+        assert model.objective == pytest.approx(matrices.objective, rel=1e-6)
+        assert model.co2_kg == pytest.approx(matrices.co2_kg, rel=1e-6)

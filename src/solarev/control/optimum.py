@@ -1,16 +1,5 @@
-"""Perfect-foresight optimum of an episode: a linear program solved with HiGHS (scipy's linprog).
-
-It models exactly what CityLearn simulates (solarev.env.schema), per step t of the episode, energies in kWh:
-  battery   e_t = e_{t-1} + sqrt(eta) c_t - d_t / sqrt(eta),  0 <= c_t, d_t <= P h,  (1 - DoD) E <= e_t <= E,
-            e_{-1} = the initial energy; c_t, d_t are on the site side, as CityLearn's battery consumption
-  EVs       0 <= x_{j,t} <= charger power × h × charger efficiency while session j is plugged in,
-            sum_t x_{j,t} + u_j = need_j (u_j >= 0: energy still lacking when due, see solarev.env.sessions)
-  grid      i_t >= load_t - pv_t + c_t - d_t + sum_j x_{j,t} / charger efficiency,  i_t >= 0
-            (a negative balance is exported or curtailed and earns nothing)
-  minimise  CI sum_t i_t + w sum_j u_j + a negligible price on battery throughput
-The throughput price (a millionth of the carbon intensity) only breaks ties against charging and
-discharging in the same step, which CityLearn's single battery action cannot replay.
-"""
+"""Perfect-foresight optimum of an episode: the site's LP (solarev.control.lp) over each window with the
+site's own records, solved with HiGHS, and the policy that replays its plan in the env."""
 
 import time
 from dataclasses import dataclass
@@ -19,16 +8,11 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
+from solarev.control.lp import THROUGHPUT_PRICE, OptimumError, WindowData, build_model, solve, window_data
 from solarev.env.episodes import Window
 from solarev.env.gym_env import Policy, SolarEvEnv
 from solarev.env.sessions import episode_sessions, session_steps
 from solarev.site.model import CHARGER_EFFICIENCY, Site
-
-THROUGHPUT_PRICE = 1e-6  # × carbon intensity, per kWh charged or discharged
-
-
-class OptimumError(RuntimeError):
-    """HiGHS did not return an optimal solution (time limit, numerical trouble)."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +27,51 @@ class Dispatch:
     unmet_kwh: np.ndarray  # per session of the window
     co2_kg: float
     objective: float
+    build_seconds: float
     solve_seconds: float
+
+
+def planned_ev_kwh(data: WindowData, ev: np.ndarray) -> np.ndarray:
+    """Steps × sockets energy into the EVs from the per-plug solution."""
+    session, step = data.plugs
+    ev_kwh = np.zeros((data.n_steps, len(data.socket_step_kwh)))
+    np.add.at(ev_kwh, (step, data.sessions.socket[session]), ev)
+    return ev_kwh
 
 
 def solve_optimum(
     site: Site, window: Window, unmet_weight_kg_per_kwh: float, time_limit_s: float
 ) -> Dispatch:
+    """Build and solve the window's LP from the site's records."""
+    started = time.perf_counter()
+    data = window_data(site, window)
+    model = build_model(data, unmet_weight_kg_per_kwh)
+    built = time.perf_counter()
+    solve(model, time_limit_s, f"window {window.label} (steps {window.start}-{window.end})")
+    solved = time.perf_counter()
+    solution = model.solution
+    charge, discharge = solution["charge"].to_numpy(), solution["discharge"].to_numpy()
+    grid_import = solution["import"].to_numpy()
+    return Dispatch(
+        window=window,
+        bess_kwh=charge - discharge,
+        bess_energy_kwh=solution["energy"].to_numpy(),
+        import_kwh=grid_import,
+        ev_kwh=planned_ev_kwh(data, solution["ev"].to_numpy()),
+        unmet_kwh=solution["unmet"].to_numpy(),
+        co2_kg=float(data.carbon_kg_per_kwh @ grid_import),
+        objective=float(model.objective.value),
+        build_seconds=built - started,
+        solve_seconds=solved - built,
+    )
+
+
+def solve_optimum_matrices(
+    site: Site, window: Window, unmet_weight_kg_per_kwh: float, time_limit_s: float
+) -> Dispatch:
     """Solve the window's LP. Every need is deliverable: load_site rejects sessions their charger cannot
     serve (naming them), and an episode only owes what full-power charging delivers in it."""
+    begun = time.perf_counter()
     sessions = episode_sessions(site, window.start, window.end)
     step_kwh = site.socket_step_kwh[sessions.socket]
     bess = site.bess
@@ -129,6 +150,7 @@ def solve_optimum(
         unmet_kwh=solution[u],
         co2_kg=float(intensity * solution[i].sum()),
         objective=float(result.fun),
+        build_seconds=started - begun,
         solve_seconds=solve_seconds,
     )
 
