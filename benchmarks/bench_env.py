@@ -1,8 +1,8 @@
 """Speed and yardsticks of the CityLearn site: steps/s of raw CityLearn, of the SB3 wrapper on the same
 site (the wrapper should keep >= 0.9 of raw) and of the numpy twin (solarev.env.fast, single env and
 --n-envs in a DummyVecEnv; target >= 50x raw CityLearn), the twin's largest difference from CityLearn over
-a timed episode, LP solve time for one test week and the whole year, and CO2 per test week for the three
-reference controllers with the LP-vs-replay gap.
+a timed episode, and CO2 per test week for the three reference controllers with the LP-vs-replay gap (the
+LP's build and solve times: benchmarks/bench_lp.py).
 
     .venv/bin/python benchmarks/bench_env.py                     # the default site, generated afresh
     .venv/bin/python benchmarks/bench_env.py --resources resources --config config/config.yaml
@@ -26,8 +26,6 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 from solarev.config import load_yaml
 from solarev.control import CONTROLLERS
-from solarev.control.optimum import solve_optimum
-from solarev.env.episodes import Window
 from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
@@ -136,7 +134,6 @@ def main() -> None:
     parser.add_argument("--config", default=REPO / "config" / "config.yaml")
     parser.add_argument("--episodes", type=int, default=3, help="timed episodes per simulator (best kept)")
     parser.add_argument("--n-envs", type=int, default=8, help="twins in the DummyVecEnv")
-    parser.add_argument("--skip-year", action="store_true", help="skip the whole-year LP")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -160,14 +157,6 @@ def main() -> None:
         differences = largest_differences(env, twin, random_actions(env, seed=1))
         print("twin vs CityLearn, one random episode, largest relative difference per series:")
         print("  " + ", ".join(f"{name} {difference:.1e}" for name, difference in differences.items()))
-
-        weight = config["env"]["unmet_energy_weight_kg_per_kwh"]
-        time_limit = config["control"]["optimum"]["time_limit_s"]
-        week = solve_optimum(site, env.windows[0], weight, time_limit)
-        print(f"LP one week: {week.solve_seconds:.2f} s (HiGHS)")
-        if not args.skip_year:
-            year = solve_optimum(site, Window(0, site.n_steps, -1), weight, time_limit_s=3600)
-            print(f"LP whole year: {year.solve_seconds:.1f} s (HiGHS), {year.co2_kg:.0f} kg CO2")
 
         co2 = {}
         for name in CONTROLLERS:

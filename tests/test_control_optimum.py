@@ -5,10 +5,13 @@ import numpy as np
 import pytest
 
 from solarev.control import CONTROLLERS
-from solarev.control.optimum import solve_optimum, solve_optimum_matrices
+from solarev.control.lp import THROUGHPUT_PRICE, OptimumError
+from solarev.control.optimum import Dispatch, solve_optimum
 from solarev.env.episodes import week_windows
 from solarev.env.gym_env import SolarEvEnv
+from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps
 from solarev.evaluate.controllers import evaluate_controller
+from solarev.site.model import CHARGER_EFFICIENCY, Site
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +69,60 @@ def test_every_controller_meets_all_ev_demand(results):
     assert all((dispatch.unmet_kwh < 1e-6).all() for dispatch in results["optimum"][1])
 
 
-def test_the_linopy_model_equals_the_hand_assembled_matrices(every_week, tiny_citylearn):
-    weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
-    for window in every_week.windows:
-        model = solve_optimum(tiny_citylearn.site, window, weight, time_limit_s=60)
-        matrices = solve_optimum_matrices(tiny_citylearn.site, window, weight, time_limit_s=60)
-        assert model.objective == pytest.approx(matrices.objective, rel=1e-6)
-        assert model.co2_kg == pytest.approx(matrices.co2_kg, rel=1e-6)
+def plan_by_session(site: Site, dispatch: Dispatch) -> tuple[EpisodeSessions, np.ndarray, np.ndarray]:
+    """The window's sessions, the energy each receives in the plan, and where (step, socket) an EV is
+    plugged in."""
+    sessions = episode_sessions(site, dispatch.window.start, dispatch.window.end)
+    index, steps = session_steps(sessions.first, sessions.last)
+    received = np.bincount(index, dispatch.ev_kwh[steps, sessions.socket[index]], len(sessions))
+    plugged = np.zeros(dispatch.ev_kwh.shape, dtype=bool)
+    plugged[steps, sessions.socket[index]] = True
+    return sessions, received, plugged
+
+
+def test_the_plan_keeps_every_constraint_of_the_lp(results, tiny_citylearn):
+    """The module docstring's equations checked on the returned plan, apart from the modelling layer: a
+    plan never charges and discharges in one step (the throughput price), so bess_kwh splits into both."""
+    site = tiny_citylearn.site
+    bess, eta, atol = site.bess, site.bess.one_way_efficiency, 1e-6
+    for dispatch in results["optimum"][1]:
+        window = dispatch.window
+        charge, discharge = dispatch.bess_kwh.clip(min=0), (-dispatch.bess_kwh).clip(min=0)
+        before = np.concatenate([[bess.initial_energy_kwh], dispatch.bess_energy_kwh[:-1]])
+        np.testing.assert_allclose(
+            dispatch.bess_energy_kwh, before + eta * charge - discharge / eta, atol=atol
+        )
+        assert (dispatch.bess_energy_kwh >= bess.min_energy_kwh - atol).all()
+        assert (dispatch.bess_energy_kwh <= bess.capacity_kwh + atol).all()
+        assert (np.abs(dispatch.bess_kwh) <= bess.power_kw * site.step_hours + atol).all()
+
+        sessions, received, plugged = plan_by_session(site, dispatch)
+        assert (dispatch.ev_kwh >= -atol).all()
+        assert (dispatch.ev_kwh <= np.where(plugged, site.socket_step_kwh, 0) + atol).all()
+        assert (dispatch.unmet_kwh >= -atol).all()
+        np.testing.assert_allclose(received + dispatch.unmet_kwh, sessions.need_kwh, atol=atol)
+
+        load, pv = site.load_kwh[window.start : window.end], site.pv_kwh[window.start : window.end]
+        balance = load - pv + dispatch.bess_kwh + dispatch.ev_kwh.sum(axis=1) / CHARGER_EFFICIENCY
+        np.testing.assert_allclose(dispatch.import_kwh, balance.clip(min=0), atol=atol)
+
+        intensity = site.carbon_intensity_kg_per_kwh
+        assert dispatch.co2_kg == pytest.approx(intensity * dispatch.import_kwh.sum(), rel=1e-9)
+        weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+        throughput = THROUGHPUT_PRICE * intensity * np.abs(dispatch.bess_kwh).sum()
+        expected = dispatch.co2_kg + weight * dispatch.unmet_kwh.sum() + throughput
+        assert dispatch.objective == pytest.approx(expected, rel=1e-9)
+
+
+def test_the_lp_objective_is_never_above_rule_based_co2(results):
+    """rule_based meets every need, so its CO2 is a feasible plan's objective (less the throughput price)."""
+    rule_based = results["rule_based"][0].kpis["co2_kg"]
+    for dispatch in results["optimum"][1]:
+        assert dispatch.objective <= rule_based[dispatch.window.label] * (1 + 1e-6)
+
+
+def test_a_solve_that_is_not_optimal_raises_naming_the_window(tiny_citylearn):
+    site = tiny_citylearn.site
+    window = week_windows([0], site.steps_per_day, site.n_steps)[0]
+    with pytest.raises(OptimumError, match=r"window 0 \(steps 0-168\): HiGHS: .*time_limit"):
+        solve_optimum(site, window, 2.0, time_limit_s=0)

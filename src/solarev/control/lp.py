@@ -57,6 +57,11 @@ class WindowData:
     def n_steps(self) -> int:
         return len(self.load_kwh)
 
+    @property
+    def time(self) -> pd.RangeIndex:
+        """The index of dim `time`: the window's steps from 0."""
+        return pd.RangeIndex(self.n_steps, name="time")
+
     @cached_property
     def plugs(self) -> tuple[np.ndarray, np.ndarray]:
         """(session, step) of every step an EV is plugged in: the index of dim `plug`."""
@@ -80,18 +85,18 @@ def window_data(site: Site, window: Window) -> WindowData:
 
 
 def per_step(data: WindowData, values: np.ndarray) -> xr.DataArray:
-    return xr.DataArray(values, coords={"time": np.arange(data.n_steps)})
+    return xr.DataArray(values, coords=[data.time])
 
 
 def add_battery(model: linopy.Model, data: WindowData) -> None:
     """Variables charge, discharge, energy; constraint battery (the energy balance of every step)."""
-    time = pd.RangeIndex(data.n_steps, name="time")
+    time = data.time
     bess, eta = data.bess, data.bess.one_way_efficiency
     power_kwh = bess.power_kw * data.step_hours
     charge = model.add_variables(0, power_kwh, coords=[time], name="charge")
     discharge = model.add_variables(0, power_kwh, coords=[time], name="discharge")
     energy = model.add_variables(bess.min_energy_kwh, bess.capacity_kwh, coords=[time], name="energy")
-    previous = (1 * energy).shift(time=1).fillna(0)  # e_{t-1}; e_{-1} is on the right-hand side
+    previous = energy.to_linexpr().shift(time=1).fillna(0)  # e_{t-1}; e_{-1} is on the right-hand side
     initial = per_step(data, np.where(time == 0, data.initial_energy_kwh, 0.0))
     model.add_constraints(energy - previous - eta * charge + discharge / eta == initial, name="battery")
 
@@ -114,13 +119,12 @@ def ev_load(model: linopy.Model, data: WindowData) -> linopy.LinearExpression:
     _, step = data.plugs
     at = xr.DataArray(step, coords=[pd.RangeIndex(len(step), name="plug")], name="time")
     charged = model.variables["ev"].groupby(at).sum() / CHARGER_EFFICIENCY
-    return charged.reindex(time=np.arange(data.n_steps)).fillna(0)
+    return charged.reindex(time=data.time).fillna(0)
 
 
 def add_grid(model: linopy.Model, data: WindowData) -> None:
     """Variable import; constraint grid (import covers the site's balance; a surplus earns nothing)."""
-    time = pd.RangeIndex(data.n_steps, name="time")
-    grid_import = model.add_variables(0, coords=[time], name="import")
+    grid_import = model.add_variables(0, coords=[data.time], name="import")
     charge, discharge = model.variables["charge"], model.variables["discharge"]
     net_load = per_step(data, data.load_kwh - data.pv_kwh)
     model.add_constraints(grid_import >= net_load + charge - discharge + ev_load(model, data), name="grid")
