@@ -123,7 +123,7 @@ def generated_site(config_path: Path, workdir: Path) -> Path:
 def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Site, dict]:
     config = load_yaml(args.config)
     resources = Path(args.resources) if args.resources else generated_site(Path(args.config), workdir)
-    return load_site(site_files(resources), config["site"], config["bess"]), config
+    return load_site(site_files(resources), config["site"], config["bess"], config["grid"]), config
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from bench_env import REPO, prepare
 
 from solarev.control.optimum import Dispatch, solve_optimum
 from solarev.env.episodes import Window, week_windows
+from solarev.env.objective import Objective
 from solarev.site.model import Site
 
 
@@ -26,9 +27,11 @@ def total_seconds(dispatch: Dispatch) -> float:
     return dispatch.build_seconds + dispatch.solve_seconds
 
 
-def best_run(site: Site, window: Window, weight: float, repeats: int) -> Dispatch:
+def best_run(site: Site, window: Window, objective: Objective, weight: float, repeats: int) -> Dispatch:
     """The run of `window` with the least build + solve time out of `repeats`."""
-    return min((solve_optimum(site, window, weight, 3600) for _ in range(repeats)), key=total_seconds)
+    return min(
+        (solve_optimum(site, window, objective, weight, 3600) for _ in range(repeats)), key=total_seconds
+    )
 
 
 def report(label: str, run: Dispatch) -> None:
@@ -52,10 +55,11 @@ def main() -> None:
     print(f"site: {site.n_steps} steps of {site.step_hours} h, {site.n_sockets} sockets, ", end="")
     print(f"{len(site.sessions)} sessions")
     weight = config["env"]["unmet_energy_weight_kg_per_kwh"]
+    objective = Objective.from_config(config["env"])
     for window in week_windows(config["episodes"]["test_weeks"], site.steps_per_day, site.n_steps):
-        report(f"test week {window.label}", best_run(site, window, weight, args.repeats))
+        report(f"test week {window.label}", best_run(site, window, objective, weight, args.repeats))
     if args.year:
-        report("whole year", best_run(site, Window(0, site.n_steps, -1), weight, 1))
+        report("whole year", best_run(site, Window(0, site.n_steps, -1), objective, weight, 1))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from pathlib import Path
 from solarev.codebase import solarev_closure
 from solarev.config import ConfigError, section_keys, validate_config
 from solarev.control import CONTROLLERS
+from solarev.site.grid import check_grid
+from solarev.site.model import site_time
 
 REPO = Path(workflow.basedir)
 CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
@@ -14,6 +16,7 @@ SCRIPTS = REPO / "workflow" / "scripts"
 
 try:
     validate_config(config, CONFIG_SCHEMA)
+    check_grid(config["grid"], site_time(config["site"]))
 except ConfigError as error:
     sys.exit(f"solarev: invalid configuration: {error}")
 

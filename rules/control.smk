@@ -20,14 +20,15 @@ rule control:
     params:
         site=keys("site", *SITE_MODEL_KEYS),
         bess=keys("bess", *BESS_MODEL_KEYS),
+        grid=keys("grid", *GRID_KEYS),
         # Controllers only see the test weeks: changing training or validation weeks reruns nothing here.
         episodes=keys("episodes", "test_weeks"),
-        # Only the LP optimum reads the unmet-energy weight (its objective) and the `control` section; the
-        # other controllers read neither the reward nor the forecasts, so no env key reruns them.
+        # Every controller is scored on the objective; only the LP optimum reads the unmet-energy weight
+        # and the `control` section; the others read neither the reward nor the forecasts.
         env=lambda wildcards: (
-            keys("env", "unmet_energy_weight_kg_per_kwh")
+            keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
             if wildcards.controller == "optimum"
-            else {}
+            else keys("env", *OBJECTIVE_KEYS)
         ),
         control=lambda wildcards: (
             keys("control", "optimum") if wildcards.controller == "optimum" else {}

@@ -54,9 +54,12 @@ rule train:
         ),
         # Training never sees the test weeks: changing them reruns only the evaluations.
         episodes=keys("episodes", "episode_days", "training_weeks", "validation_weeks"),
-        env=keys("env", "forecast_steps", "unmet_energy_weight_kg_per_kwh"),
+        env=keys(
+            "env", *OBJECTIVE_KEYS, "forecast_steps", "unmet_energy_weight_kg_per_kwh"
+        ),
         site=keys("site", *SITE_MODEL_KEYS),
         bess=keys("bess", *BESS_MODEL_KEYS),
+        grid=keys("grid", *GRID_KEYS),
         # Outside the rule's outputs, so that a failed or killed job's checkpoints survive for the rerun.
         checkpoint_dir=lambda wildcards: f"checkpoints/{wildcards.algo}/seed{wildcards.seed}",
     script:
@@ -86,9 +89,10 @@ rule evaluate:
     params:
         site=keys("site", *SITE_MODEL_KEYS),
         bess=keys("bess", *BESS_MODEL_KEYS),
+        grid=keys("grid", *GRID_KEYS),
         # The held-out weeks, in CityLearn, as for the controllers; the policy reads the observation's
         # forecasts, not the reward.
         episodes=keys("episodes", "test_weeks"),
-        env=keys("env", "forecast_steps"),
+        env=keys("env", *OBJECTIVE_KEYS, "forecast_steps"),
     script:
         "../workflow/scripts/evaluate_agent.py"

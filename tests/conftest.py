@@ -30,7 +30,9 @@ class TinySite:
     config: dict[str, Any]
 
     def load(self) -> Site:
-        return load_site(site_files(self.resources), self.config["site"], self.config["bess"])
+        return load_site(
+            site_files(self.resources), self.config["site"], self.config["bess"], self.config["grid"]
+        )
 
 
 @pytest.fixture

@@ -36,8 +36,6 @@ class SyntheticSite:
             "days": self.days,
             "time_step_minutes": self.time_step_minutes,
             "timezone": self.timezone,
-            "carbon_intensity_kg_per_kwh": 0.4521,
-            "tariff_usd_per_kwh": 0.2,
         }
 
 

@@ -1,13 +1,17 @@
 """Bad configuration stops the workflow before any job, with one line naming the key."""
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from snakemake_runner import REPO, run_snakemake
 
 from solarev.config import ConfigError, load_yaml, validate_config
+from solarev.site.grid import check_grid
+from solarev.site.model import site_time
 
 SCHEMA = REPO / "config" / "schema.yaml"
 DEFAULT = load_yaml(REPO / "config" / "config.yaml")
@@ -91,9 +95,128 @@ BAD_INPUTS = [
 ]
 
 
+EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def signal_file(column: str, edit: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path], str]:
+    """folder -> the path of a per-step signal file for the tiny config's steps, written with `edit`
+    applied (the grid cases' bad files)."""
+
+    def write(folder: Path) -> str:
+        time = site_time(TINY["site"])
+        frame = pd.DataFrame({"time": [stamp.isoformat() for stamp in time], column: 0.2})
+        path = folder / f"{column}.csv"
+        edit(frame).to_csv(path, index=False)
+        return str(path)
+
+    return write
+
+
+def shifted_to_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same wall-clock hours written as UTC: the file's zone is not the site's."""
+    return frame.assign(time=pd.to_datetime(frame["time"]).dt.tz_localize(None).dt.tz_localize("UTC"))
+
+
+def with_gap(frame: pd.DataFrame) -> pd.DataFrame:
+    """One hour missing in the middle, one hour more at the end: the right length with a gap."""
+    extra = frame.iloc[[-1]].assign(time=str(pd.Timestamp(frame["time"].iloc[-1]) + pd.Timedelta("1h")))
+    return pd.concat([frame.drop(index=100), extra], ignore_index=True)
+
+
+PEAK = {"name": "peak", "start_hour": 18, "end_hour": 23, "days": EVERY_DAY}
+# The grid section and the objective (a value, or folder -> value for a file to write first).
+GRID_CASES = [
+    (
+        "grid.import_price.periods",
+        [
+            PEAK | {"usd_per_kwh": 0.3},
+            PEAK | {"name": "evening", "start_hour": 20, "end_hour": 22, "days": ["fri"], "usd_per_kwh": 0.4},
+        ],
+        "grid.import_price.periods[1]: hours 20-22 overlap grid.import_price.periods[0] (18-23) on fri",
+    ),
+    (
+        "grid.demand_charges",
+        [PEAK | {"end_hour": 25, "usd_per_kw_month": 19.0}],
+        "grid.demand_charges[0].end_hour: 25 is greater than the maximum of 24",
+    ),
+    (
+        "grid.demand_charges",
+        [PEAK | {"start_hour": 18, "end_hour": 18, "usd_per_kw_month": 19.0}],
+        "grid.demand_charges[0]: the window 18-18 is empty",
+    ),
+    (
+        "grid.demand_charges",
+        [PEAK | {"days": [], "usd_per_kw_month": 19.0}],
+        "grid.demand_charges[0].days: 0 values",
+    ),
+    (
+        "grid.import_price.usd_per_kwh",
+        -0.1,
+        "grid.import_price.usd_per_kwh: -0.1 is less than the minimum of 0",
+    ),
+    ("grid.export_price_usd_per_kwh", -0.05, "grid.export_price_usd_per_kwh: -0.05 is less than the minimum"),
+    ("env.objective", "profit", "env.objective: 'profit' is not allowed (allowed: co2, cost)"),
+    ("env.carbon_price_usd_per_t", -5, "env.carbon_price_usd_per_t: -5 is less than the minimum of 0"),
+    (
+        "grid.carbon_intensity_file",
+        "no/such/carbon.csv",
+        "grid.carbon_intensity_file: file 'no/such/carbon.csv'",
+    ),
+    (
+        "grid.import_price.file",
+        signal_file("price", lambda frame: frame),
+        "grid.import_price.file: ",  # the message goes on with the path
+    ),
+    (
+        "grid.carbon_intensity_file",
+        signal_file("kg_per_kwh", lambda frame: frame.iloc[:-24]),
+        "has 480 rows, the site has 504 steps",
+    ),
+    ("grid.carbon_intensity_file", signal_file("kg_per_kwh", with_gap), "row 100 is "),
+    (
+        "grid.carbon_intensity_file",
+        signal_file("kg_per_kwh", shifted_to_utc),
+        "row 0 is '2023-01-01 00:00:00+00:00'",
+    ),
+    (
+        "grid.import_price.file",
+        signal_file(
+            "usd_per_kwh",
+            lambda frame: frame.assign(usd_per_kwh=frame["usd_per_kwh"].where(frame.index != 7)),
+        ),
+        "row 7 has usd_per_kwh nan (needs a number >= 0)",
+    ),
+    (
+        "grid.import_price.file",
+        signal_file("usd_per_kwh", lambda frame: frame.assign(usd_per_kwh=-0.2)),
+        "row 0 has usd_per_kwh -0.2 (needs a number >= 0)",
+    ),
+]
+
+
+def resolved(value: object, folder: Path) -> object:
+    return value(folder) if callable(value) else value
+
+
+def validate(config: dict) -> None:
+    """What rules/common.smk checks before any job: the schema and cross-key rules, then the grid."""
+    validate_config(config, SCHEMA)
+    check_grid(config["grid"], site_time(config["site"]))
+
+
 def test_shipped_configs_are_valid():
-    validate_config(DEFAULT, SCHEMA)
-    validate_config(TINY, SCHEMA)
+    for path in sorted((REPO / "config").glob("*.yaml")):
+        if path.name not in ("schema.yaml", "agents.yaml"):
+            validate(load_yaml(path))
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), GRID_CASES, ids=[case[0] for case in GRID_CASES])
+def test_bad_grid_or_objective_names_the_key(tmp_path: Path, key, value, expected):
+    with pytest.raises(ConfigError) as raised:
+        validate(set_key(TINY, key, resolved(value, tmp_path)))
+    message = str(raised.value)
+    assert expected in message and message.startswith(key.split(".")[0])
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), BAD_INPUTS, ids=[case[0] for case in BAD_INPUTS])
@@ -131,6 +254,8 @@ WORKFLOW_CASES = [
     *(BAD_INPUTS[i] for i in (0, 1, 3, 4, 5, 6, 8, 9, 11, 13, 14, 16, 19, 20, 22, 24, 25, 28, 30)),
     UNKNOWN_ALGORITHM,
     *(SITE_DATA_CASES[i] for i in (0, 1, 2, 4, 5, 6)),
+    # Twelve of the grid and objective cases (each kind of fault once).
+    *(GRID_CASES[i] for i in (0, 1, 2, 4, 6, 8, 9, 10, 11, 12, 13, 14)),
 ]
 
 
@@ -139,7 +264,7 @@ WORKFLOW_CASES = [
 )
 def test_snakemake_stops_before_any_job(tmp_path: Path, key, value, expected):
     configfile = tmp_path / "bad.yaml"
-    configfile.write_text(yaml.safe_dump(set_key(TINY, key, value)))
+    configfile.write_text(yaml.safe_dump(set_key(TINY, key, resolved(value, tmp_path))))
     result = run_snakemake(tmp_path, configfile=configfile)
     assert result.returncode != 0
     error_lines = [line for line in result.stderr.splitlines() if "invalid configuration" in line]
@@ -148,3 +273,13 @@ def test_snakemake_stops_before_any_job(tmp_path: Path, key, value, expected):
     assert not (tmp_path / "resources").exists()
     assert not (tmp_path / "results").exists()
     assert not (tmp_path / "logs").exists()
+
+
+def test_the_co2_study_is_the_default_but_for_its_prices_and_objective():
+    co2_study = load_yaml(REPO / "config" / "iquitos_co2.yaml")
+    for key in ("grid.import_price", "grid.demand_charges", "env.objective"):
+        co2_study = set_key(co2_study, key, DELETE)
+    default = DEFAULT
+    for key in ("grid.import_price", "grid.demand_charges", "env.objective"):
+        default = set_key(default, key, DELETE)
+    assert co2_study == default

@@ -1,16 +1,23 @@
-"""The LP optimum models CityLearn's world: its plan replayed in CityLearn gives its own CO2; ordering of
-the three controllers; EV demand met. (Unservable sessions: test_env_schema, test_control_workflow.)"""
+"""The LP optimum models CityLearn's world: its plan replayed in CityLearn gives its own CO2; it is the best
+of the three controllers on the configured objective (the tiny config's: cost with time-of-use prices and
+a demand charge); EV demand met; the ledger: no controller gains by emptying the battery at the end.
+(Unservable sessions: test_env_schema, test_control_workflow.)"""
 
 import numpy as np
 import pytest
 
 from solarev.control import CONTROLLERS
+from solarev.control.baselines import rule_based, uncontrolled
 from solarev.control.lp import THROUGHPUT_PRICE, OptimumError
 from solarev.control.optimum import Dispatch, solve_optimum
 from solarev.env.episodes import week_windows
-from solarev.env.gym_env import SolarEvEnv
+from solarev.env.fast import make_fast_env
+from solarev.env.gym_env import SiteEnv, SolarEvEnv, env_options
+from solarev.env.objective import Objective, window_peaks_kw
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps
 from solarev.evaluate.controllers import evaluate_controller
+from solarev.evaluate.kpis import add_optimum_share
+from solarev.evaluate.runs import evaluate_policy
 from solarev.site.model import CHARGER_EFFICIENCY, Site
 
 
@@ -23,9 +30,7 @@ def every_week(tiny_citylearn) -> SolarEvEnv:
         site,
         tiny_citylearn.schema_path,
         week_windows(range(site.n_steps // (7 * site.steps_per_day)), site.steps_per_day, site.n_steps),
-        forecast_steps=env_config["forecast_steps"],
-        unmet_weight_kg_per_kwh=env_config["unmet_energy_weight_kg_per_kwh"],
-        sample=False,
+        **env_options(env_config, "test"),
     )
 
 
@@ -53,12 +58,13 @@ def test_replayed_battery_follows_the_plan(results, tiny_citylearn):
         np.testing.assert_allclose(soc * capacity, dispatch.bess_energy_kwh, atol=1e-3 * capacity)
 
 
-def test_co2_falls_from_uncontrolled_to_rule_based_to_optimum_every_week(results):
-    co2 = {name: results[name][0].kpis["co2_kg"] for name in CONTROLLERS}
-    tolerance = 1e-6 * co2["uncontrolled"]
-    assert (co2["uncontrolled"] >= co2["rule_based"] - tolerance).all()
-    assert (co2["rule_based"] >= co2["optimum"] - tolerance).all()
-    assert (co2["uncontrolled"] > co2["optimum"]).all()
+def test_the_optimum_has_the_least_objective_every_week_and_keeps_its_stored_energy(results):
+    objective = {name: results[name][0].kpis["objective"] for name in CONTROLLERS}
+    tolerance = 1e-6 * objective["uncontrolled"].abs()
+    assert (objective["uncontrolled"] >= objective["optimum"] - tolerance).all()
+    assert (objective["rule_based"] >= objective["optimum"] - tolerance).all()
+    assert (results["optimum"][0].kpis["stored_energy_change_kwh"] >= -1e-3).all()
+    assert (objective["uncontrolled"] > objective["optimum"]).all()
 
 
 def test_every_controller_meets_all_ev_demand(results):
@@ -106,23 +112,55 @@ def test_the_plan_keeps_every_constraint_of_the_lp(results, tiny_citylearn):
         balance = load - pv + dispatch.bess_kwh + dispatch.ev_kwh.sum(axis=1) / CHARGER_EFFICIENCY
         np.testing.assert_allclose(dispatch.import_kwh, balance.clip(min=0), atol=atol)
 
-        intensity = site.carbon_intensity_kg_per_kwh
-        assert dispatch.co2_kg == pytest.approx(intensity * dispatch.import_kwh.sum(), rel=1e-9)
-        weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
-        throughput = THROUGHPUT_PRICE * intensity * np.abs(dispatch.bess_kwh).sum()
-        expected = dispatch.co2_kg + weight * dispatch.unmet_kwh.sum() + throughput
-        assert dispatch.objective == pytest.approx(expected, rel=1e-9)
+        assert dispatch.bess_energy_kwh[-1] >= bess.initial_energy_kwh - atol
+        grid = site.grid.over(slice(window.start, window.end))
+        assert dispatch.co2_kg == pytest.approx(grid.carbon_kg_per_kwh @ dispatch.import_kwh, rel=1e-9)
+        objective = Objective.from_config(tiny_citylearn.config["env"])
+        weight = objective.import_weight(grid)
+        peaks = window_peaks_kw(dispatch.import_kwh, grid, site.step_hours)
+        demand = sum(
+            objective.demand_rate(charge, window.n_steps, site.step_hours) * peaks[charge.name]
+            for charge in grid.demand_charges
+        )
+        unmet_weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+        throughput = THROUGHPUT_PRICE * weight @ np.abs(dispatch.bess_kwh)
+        expected = (
+            weight @ dispatch.import_kwh + demand + unmet_weight * dispatch.unmet_kwh.sum() + throughput
+        )
+        assert dispatch.objective == pytest.approx(expected, rel=1e-6)
 
 
-def test_the_lp_objective_is_never_above_rule_based_co2(results):
-    """rule_based meets every need, so its CO2 is a feasible plan's objective (less the throughput price)."""
-    rule_based = results["rule_based"][0].kpis["co2_kg"]
-    for dispatch in results["optimum"][1]:
-        assert dispatch.objective <= rule_based[dispatch.window.label] * (1 + 1e-6)
+def emptying_at_the_end(env: SiteEnv, hours: int):
+    """Uncontrolled, except that the battery covers the site's deficit in the episode's last `hours`."""
+    idle, discharge = uncontrolled(env), rule_based(env)
+
+    def policy(observation: np.ndarray) -> np.ndarray:
+        late = env.step_index >= env.window.n_steps - round(hours / env.site.step_hours)
+        return (discharge if late else idle)(observation)
+
+    return policy
+
+
+@pytest.mark.parametrize(("objective", "tolerance"), [("co2", 0.005), ("cost", 0.02)])
+def test_emptying_the_battery_at_the_end_saves_nothing(tiny_citylearn, objective, tolerance):
+    """The ledger: spending the stored energy at the end of an episode scores a share of about 0."""
+    config = tiny_citylearn.config
+    env = make_fast_env(
+        tiny_citylearn.site, config["episodes"], {**config["env"], "objective": objective}, "test"
+    )
+    kpis = {
+        name: evaluate_controller(name, env, config["control"])[0].kpis
+        for name in ("uncontrolled", "optimum")
+    }
+    kpis["emptying"] = evaluate_policy(env, emptying_at_the_end(env, hours=6)).kpis
+    assert (kpis["emptying"]["stored_energy_change_kwh"] < -1.0).all()
+    shares = add_optimum_share(kpis)["emptying"]
+    print(objective, shares[["optimum_share", "optimum_share_co2"]])
+    assert shares["optimum_share"].abs().max() <= tolerance
 
 
 def test_a_solve_that_is_not_optimal_raises_naming_the_window(tiny_citylearn):
     site = tiny_citylearn.site
     window = week_windows([0], site.steps_per_day, site.n_steps)[0]
     with pytest.raises(OptimumError, match=r"window 0 \(steps 0-168\): HiGHS: .*time_limit"):
-        solve_optimum(site, window, 2.0, time_limit_s=0)
+        solve_optimum(site, window, Objective("cost", 0.0), 2.0, time_limit_s=0)

@@ -1,7 +1,9 @@
 """The numpy twin equals CityLearn step by step: the same random and scripted actions through SolarEvEnv
 (CityLearn) and FastSolarEvEnv give the same observations, rewards, grid exchange, emissions, battery SOC and
-EV SOC at every step, on the tiny site and on a default-like one (30-minute steps, sessions across midnight
-and across week boundaries, EV batteries that float32 cannot hold exactly, EVs arriving empty)."""
+EV SOC at every step, on the tiny site (time-of-use price, a demand charge, objective cost) and on a
+default-like one (30-minute steps, sessions across midnight and across week boundaries, EV batteries that
+float32 cannot hold exactly, EVs arriving empty; price and carbon intensity varying every step from CSV
+files, a carbon price, paid export under a limit and two demand charges)."""
 
 import warnings
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from solarev.env.fast import FastSolarEvEnv, make_fast_env, training_env_factory
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
 from solarev.evaluate.controllers import evaluate_controller
-from solarev.site.model import Site, load_site, site_files
+from solarev.site.model import Site, load_site, site_files, site_time
 
 RELATIVE = 1e-6
 RECORD_SERIES = ("pv_kwh", "load_kwh", "net_kwh", "co2_kg", "cost_usd", "bess_kwh", "bess_soc", "ev_kwh")
@@ -35,6 +37,34 @@ DEFAULT_LIKE = SyntheticSite(
     bess_capacity_kwh=97.3,
     bess_power_kw=35.4,
 )
+
+
+def grid_files(root: Path, site_config: dict, seed: int) -> dict:
+    """Seeded per-step price and carbon intensity files in the config's format, and a `grid` section that
+    reads them, pays export within a limit and charges two demand windows."""
+    time = site_time(site_config)
+    rng = np.random.default_rng(seed)
+    stamps = [stamp.isoformat() for stamp in time]
+    price, carbon = root / "price.csv", root / "carbon.csv"
+    pd.DataFrame({"time": stamps, "usd_per_kwh": rng.uniform(0.1, 0.4, len(time))}).to_csv(price, index=False)
+    pd.DataFrame({"time": stamps, "kg_per_kwh": rng.uniform(0.3, 0.9, len(time))}).to_csv(carbon, index=False)
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    return TEST_CONFIG["grid"] | {
+        "carbon_intensity_file": str(carbon),
+        "import_price": {"usd_per_kwh": 0.2, "periods": [], "file": str(price)},
+        "export_price_usd_per_kwh": 0.05,
+        "export_limit_kw": 10.0,
+        "demand_charges": [
+            {"name": "peak", "start_hour": 18, "end_hour": 23, "days": every_day, "usd_per_kw_month": 19.0},
+            {
+                "name": "noon",
+                "start_hour": 11,
+                "end_hour": 14,
+                "days": every_day[:5],
+                "usd_per_kw_month": 5.0,
+            },
+        ],
+    }
 
 
 def add_night_sessions(resources: Path, steps_per_day: int, n_steps: int) -> None:
@@ -64,11 +94,17 @@ def add_night_sessions(resources: Path, steps_per_day: int, n_steps: int) -> Non
 @pytest.fixture(scope="module")
 def default_like(tmp_path_factory: pytest.TempPathFactory) -> TinyCityLearn:
     root = tmp_path_factory.mktemp("default_like")
-    config = {**TEST_CONFIG, "site": TEST_CONFIG["site"] | DEFAULT_LIKE.site_config()}
+    site_config = TEST_CONFIG["site"] | DEFAULT_LIKE.site_config()
+    config = {
+        **TEST_CONFIG,
+        "site": site_config,
+        "grid": grid_files(root, site_config, seed=3),
+        "env": TEST_CONFIG["env"] | {"carbon_price_usd_per_t": 80.0},
+    }
     resources = write_synthetic_site(DEFAULT_LIKE, root / "resources")
     steps_per_day = 24 * 60 // DEFAULT_LIKE.time_step_minutes
     add_night_sessions(resources, steps_per_day, DEFAULT_LIKE.days * steps_per_day)
-    site = load_site(site_files(resources), config["site"], config["bess"])
+    site = load_site(site_files(resources), config["site"], config["bess"], config["grid"])
     sessions = site.sessions
     assert (sessions.start // steps_per_day < (sessions.end - 1) // steps_per_day).any()
     schema_path = write_citylearn_site(site, config["env"]["random_seed"], root / "citylearn")

@@ -9,6 +9,7 @@ from stable_baselines3.common.env_checker import check_env
 
 from solarev.control.baselines import rule_based
 from solarev.env.forecasts import forecast_matrix
+from solarev.env.objective import energy_term
 from solarev.evaluate.runs import evaluate_policy
 
 
@@ -49,7 +50,9 @@ def test_observations_stay_in_the_space_and_rewards_are_floats(tiny_citylearn):
     assert all(type(reward) is float for reward in rewards)
 
 
-def test_reward_is_added_co2_plus_weighted_shortfall_of_the_simulated_series(tiny_citylearn):
+def test_reward_is_the_added_objective_plus_weighted_shortfall_of_the_simulated_series(tiny_citylearn):
+    """The returns sum to the episode's objective (time-of-use energy and the demand charge's window peak
+    in the tiny config), less the mall's own energy term, plus the unmet penalty."""
     env = tiny_citylearn.env("test")
     site = tiny_citylearn.site
     rng = np.random.default_rng(2)
@@ -58,13 +61,22 @@ def test_reward_is_added_co2_plus_weighted_shortfall_of_the_simulated_series(tin
     kpis = evaluation.kpis.iloc[0]
     weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
     window = slice(env.window.start, env.window.end)
-    mall_import_kwh = (site.load_kwh[window] - site.pv_kwh[window]).clip(min=0).sum()
-    mall_co2 = mall_import_kwh * site.carbon_intensity_kg_per_kwh
+    grid = site.grid.over(window)
+    mall_term = energy_term(
+        site.load_kwh[window] - site.pv_kwh[window],
+        env.objective.import_weight(grid),
+        env.objective,
+        grid,
+        1.0,
+    ).sum()
+    stored_value = env.objective.stored_energy_value(grid, site.bess.one_way_efficiency)
+    objective = kpis["objective"] + stored_value * kpis["stored_energy_change_kwh"]  # before the ledger
     assert kpis["ev_unmet_kwh"] > 0  # random charging misses some EVs: the penalty is exercised
+    assert kpis["demand_charge_usd"] > 0
     assert sum(info["ev_unmet_kwh"] for info in infos) == pytest.approx(kpis["ev_unmet_kwh"], rel=1e-6)
     assert sum(info["co2_kg"] for info in infos) == pytest.approx(kpis["co2_kg"], rel=1e-6)
-    expected = -(kpis["co2_kg"] - mall_co2 + weight * kpis["ev_unmet_kwh"])
-    assert sum(rewards) == pytest.approx(expected, rel=1e-5, abs=1e-3 * kpis["co2_kg"] / len(rewards))
+    expected = -(objective - mall_term + weight * kpis["ev_unmet_kwh"])
+    assert sum(rewards) == pytest.approx(expected, rel=1e-5, abs=1e-3 * abs(objective) / len(rewards))
 
 
 def test_surplus_observation_is_the_rule_based_battery_action(tiny_citylearn):

@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from citylearn.citylearn import CityLearnEnv
+from conftest import TEST_CONFIG
 from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.control.baselines import uncontrolled
 from solarev.env.episodes import Window
 from solarev.env.gym_env import SolarEvEnv, check_citylearn_site
+from solarev.env.objective import Objective
 from solarev.env.schema import citylearn_frames, write_citylearn_site
 from solarev.env.sessions import episode_sessions
 from solarev.evaluate.runs import run_episode
@@ -75,7 +77,10 @@ def test_episode_starting_mid_session_holds_the_full_power_energy(tmp_path):
     # Quarter-hour steps: sessions last several steps, so an episode can start in the middle of one.
     spec = SyntheticSite(days=7, time_step_minutes=15, session_hours=1.0)
     site = load_site(
-        site_files(write_synthetic_site(spec, tmp_path / "site")), spec.site_config(), {"initial_soc": 0.5}
+        site_files(write_synthetic_site(spec, tmp_path / "site")),
+        spec.site_config(),
+        {"initial_soc": 0.5},
+        TEST_CONFIG["grid"],
     )
     sessions = site.sessions
     step_kwh = site.socket_step_kwh[sessions.socket]
@@ -89,6 +94,7 @@ def test_episode_starting_mid_session_holds_the_full_power_energy(tmp_path):
         forecast_steps=1,
         unmet_weight_kg_per_kwh=2.0,
         sample=False,
+        objective=Objective.from_config(TEST_CONFIG["env"]),
     )
     episode = run_episode(env, uncontrolled(env), 0)
     socket = sessions.socket[long]

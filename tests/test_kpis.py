@@ -1,15 +1,26 @@
-"""KPIs from a hand-made time series with known answers."""
+"""KPIs from a hand-made time series with known answers: the bill (time-of-use energy, a demand charge,
+paid export within its limit), CO2, and the objective settled for the stored energy left (the ledger)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 
-from solarev.evaluate.kpis import KPI_NAMES, add_optimum_share, episode_kpis, kpis_by_episode, optimum_share
+from solarev.evaluate.kpis import (
+    KPI_NAMES,
+    add_optimum_share,
+    episode_kpis,
+    kpis_by_episode,
+    optimum_share,
+)
+
+DEMAND_RATE = 10.0 * (4 * 0.5 / 24) / (365 / 12)  # USD per kW of the window peak, pro-rated to 2 hours
 
 
-def series(episode: int, start: str) -> xr.Dataset:
-    """Four half-hour steps: import 10, export 4 of PV 6, import 0, import 2 kWh."""
+def series(episode: int, start: str, objective: str = "cost") -> xr.Dataset:
+    """Four half-hour steps: import 10, export 4 of PV 6 (3 paid: 6 kW limit), import 0, import 2 kWh;
+    price 0.2 then 0.3 USD/kWh, the demand charge's window on the last two steps, the battery ending
+    1 kWh above its start."""
     values = {
         "pv_kwh": [0.0, 6.0, 3.0, 0.0],
         "net_kwh": [10.0, -4.0, 0.0, 2.0],
@@ -18,13 +29,28 @@ def series(episode: int, start: str) -> xr.Dataset:
         "bess_kwh": [0.0, 4.0, -1.0, -3.0],
         "ev_delivered_kwh": [1.0, 1.0, 0.0, 0.5],
         "ev_unmet_kwh": [0.0, 0.0, 0.0, 0.25],
+        "bess_soc": [0.4, 0.8, 0.7, 0.5],
+        "carbon_kg_per_kwh": [0.5] * 4,
+        "import_usd_per_kwh": [0.2, 0.2, 0.3, 0.3],
     }
     time = pd.date_range(start, periods=4, freq="30min")
-    return xr.Dataset(
+    dataset = xr.Dataset(
         {name: ("time", data) for name, data in values.items()},
         coords={"time": time, "episode": ("time", [episode] * 4)},
-        attrs={"bess_capacity_kwh": 10.0, "step_hours": 0.5},
+        attrs={
+            "bess_capacity_kwh": 10.0,
+            "bess_initial_energy_kwh": 4.0,
+            "bess_one_way_efficiency": 0.9,
+            "step_hours": 0.5,
+            "export_usd_per_kwh": 0.1,
+            "export_limit_kw": 6.0,
+            "import_limit_kw": float("inf"),
+            "objective": objective,
+            "carbon_price_usd_per_t": 0.0,
+        },
     )
+    dataset["demand_window_evening"] = ("time", [0, 0, 1, 1], {"usd_per_kw_month": 10.0})
+    return dataset
 
 
 def test_every_kpi_of_a_known_episode():
@@ -39,14 +65,29 @@ def test_every_kpi_of_a_known_episode():
             "ev_unmet_kwh": 0.25,
             "bess_equivalent_cycles": 8 / 20,
             "cost_usd": 2.4,
+            "energy_cost_usd": 2.6,
+            "demand_charge_usd": 4 * DEMAND_RATE,
+            "export_revenue_usd": 0.3,
+            "total_cost_usd": 2.3 + 4 * DEMAND_RATE,
+            "stored_energy_change_kwh": 1.0,
+            "co2_settled_kg": 6.0 - 0.9 * 0.5,
+            # The kWh left above the start is worth one-way efficiency × the mean import weight.
+            "objective": 2.3 + 4 * DEMAND_RATE - 0.9 * 0.25,
+            "window_peak_evening_kw": 4.0,
         }
     )
+
+
+def test_the_co2_objective_is_settled_co2_and_ignores_the_bill():
+    kpis = episode_kpis(series(0, "2023-01-02", objective="co2"))
+    assert kpis["objective"] == pytest.approx(kpis["co2_settled_kg"])
+    assert kpis["total_cost_usd"] == pytest.approx(2.3 + 4 * DEMAND_RATE)
 
 
 def test_kpis_by_episode_scores_each_episode_of_a_concatenation():
     timeseries = xr.concat([series(17, "2023-04-24"), series(35, "2023-08-28")], dim="time")
     kpis = kpis_by_episode(timeseries)
-    assert list(kpis.index) == [17, 35] and list(kpis.columns) == KPI_NAMES
+    assert list(kpis.index) == [17, 35] and list(kpis.columns) == [*KPI_NAMES, "window_peak_evening_kw"]
     assert (kpis["co2_kg"] == 6.0).all()
 
 
@@ -57,7 +98,8 @@ def test_optimum_share():
 
 
 def co2_frame(co2: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"co2_kg": co2}, index=pd.Index([17, 35], name="episode"))
+    """Settled CO2 as the objective too (objective: co2)."""
+    return pd.DataFrame({"co2_settled_kg": co2, "objective": co2}, index=pd.Index([17, 35], name="episode"))
 
 
 def test_optimum_share_is_added_per_episode():
@@ -69,4 +111,5 @@ def test_optimum_share_is_added_per_episode():
         }
     )
     assert list(shares["sac"]["optimum_share"]) == pytest.approx([0.25, 1.0])
+    assert list(shares["sac"]["optimum_share_co2"]) == pytest.approx([0.25, 1.0])
     assert list(shares["uncontrolled"]["optimum_share"]) == pytest.approx([0.0, 0.0])

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from conftest import TEST_CONFIG
 from pypdf import PdfReader
 from synthetic import SyntheticSite, write_synthetic_site
 
@@ -46,9 +47,8 @@ SITE_CONFIG = {
     "year": 2023,
     "days": 35,
     "time_step_minutes": 60,
-    "carbon_intensity_kg_per_kwh": 0.4521,
-    "tariff_usd_per_kwh": 0.2,
 }
+GRID_CONFIG = TEST_CONFIG["grid"]
 
 
 def episode(week: int, factor: float) -> xr.Dataset:
@@ -72,6 +72,8 @@ def episode(week: int, factor: float) -> xr.Dataset:
         "ev_kwh": ev,
         "ev_delivered_kwh": ev,
         "ev_unmet_kwh": np.zeros(len(time)),
+        "carbon_kg_per_kwh": np.full(len(time), 0.45),
+        "import_usd_per_kwh": np.full(len(time), 0.2),
     }
     return xr.Dataset(
         {
@@ -82,7 +84,17 @@ def episode(week: int, factor: float) -> xr.Dataset:
             "time": ("time", time, {"timezone": "America/Lima"}),
             "episode": ("time", np.full(len(time), week)),
         },
-        attrs={"bess_capacity_kwh": 20.0, "step_hours": 1.0},
+        attrs={
+            "bess_capacity_kwh": 20.0,
+            "bess_initial_energy_kwh": 10.0,
+            "bess_one_way_efficiency": 0.95**0.5,
+            "step_hours": 1.0,
+            "export_usd_per_kwh": 0.0,
+            "export_limit_kw": float("inf"),
+            "import_limit_kw": float("inf"),
+            "objective": "co2",
+            "carbon_price_usd_per_t": 0.0,
+        },
     )
 
 
@@ -261,6 +273,7 @@ def test_comparison_pdf_pages_and_table_text(
         run_configs=run_configs,
         site_figure=site_png,
         site_config=SITE_CONFIG,
+        grid_config=GRID_CONFIG,
         config_files=["config/test.yaml"],
         config_hash="0123456789ab",
         code_version="solarev 0.1.0",

@@ -24,6 +24,7 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
         run_configs=run_configs,
         site_figure=Path(smk.input.site_figure),
         site_config=smk.params.site,
+        grid_config=smk.params.grid,
         config_files=smk.params.config_files,
         config_hash=smk.params.config_hash,
         code_version=code_version(),

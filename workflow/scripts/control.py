@@ -11,7 +11,9 @@ from solarev.site.model import SITE_FILES, load_site
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
 controller = smk.wildcards.controller
-site = load_site({name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess)
+site = load_site(
+    {name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess, smk.params.grid
+)
 env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
 evaluation, dispatches = evaluate_controller(controller, env, smk.params.control)
 for dispatch in dispatches:

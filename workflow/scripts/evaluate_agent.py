@@ -12,7 +12,9 @@ from solarev.site.model import SITE_FILES, load_site
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
 algo, seed = smk.wildcards.algo, int(smk.wildcards.seed)
-site = load_site({name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess)
+site = load_site(
+    {name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess, smk.params.grid
+)
 env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
 evaluation = evaluate_policy(env, load_policy(Path(smk.input.model).parent, device="cpu"))
 log.info("%s seed %d KPIs per test week:\n%s", algo, seed, evaluation.kpis.to_string())

@@ -16,7 +16,9 @@ from solarev.site.model import SITE_FILES, load_site
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
 training, episodes, env_config = smk.params.training, smk.params.episodes, smk.params.env
-site = load_site({name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess)
+site = load_site(
+    {name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess, smk.params.grid
+)
 schema_path = Path(smk.input.schema)
 settings = agent_settings(smk.params.agents, training["preset"], smk.wildcards.algo)
 spec = RunSpec(
@@ -34,6 +36,7 @@ spec = RunSpec(
         env=env_config,
         site=smk.params.site,
         bess=smk.params.bess,
+        grid=smk.params.grid,
     ),
     threads=smk.threads,
     action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw),

@@ -5,11 +5,17 @@ equations, per step t of a window (dim `time`), energies in kWh:
   EVs       0 <= x_{j,t} <= charger power × h × charger efficiency while session j is plugged in (dim
             `plug`: one entry per session step), sum_t x_{j,t} + u_j = need_j (dim `session`; u_j >= 0:
             energy still lacking when due, see solarev.env.sessions)
-  grid      i_t >= load_t - pv_t + c_t - d_t + sum_j x_{j,t} / charger efficiency,  i_t >= 0
-            (a negative balance is exported or curtailed and earns nothing)
-  minimise  sum_t CI_t i_t + w sum_j u_j + a negligible price on battery throughput
-The throughput price (a millionth of the carbon intensity) only breaks ties against charging and
-discharging in the same step, which CityLearn's single battery action cannot replay.
+  grid      i_t - x_t >= load_t - pv_t + c_t - d_t + sum_j x_{j,t} / charger efficiency,
+            0 <= i_t <= import limit × h,  0 <= x_t <= min(pv_t, export limit × h)
+            (what is neither used nor exported is curtailed)
+  peaks     p_c >= i_t / h for every step t of demand charge c's window (dim `demand_charge`)
+  ledger    e_{T-1} >= e_{-1}: the plan ends with at least the energy it started with
+  minimise  sum_t w_t i_t - v sum_t x_t + sum_c r_c p_c + unmet weight × sum_j u_j
+            + a negligible price on battery throughput
+with w_t, v and r_c (the demand charges pro-rated to the window) from the configured objective
+(solarev.env.objective, the one definition the reward and the KPIs use too). The throughput price (a
+millionth of w_t) only breaks ties against charging and discharging in the same step, which CityLearn's
+single battery action cannot replay.
 
 One model, several uses: the perfect-foresight optimum (solarev.control.optimum) builds it from the site's
 records; an MPC builds it from forecasts and the state it is in (a WindowData of its own); sizing makes E
@@ -29,10 +35,12 @@ import pandas as pd
 import xarray as xr
 
 from solarev.env.episodes import Window
+from solarev.env.objective import Objective
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps
+from solarev.site.grid import GridSignals
 from solarev.site.model import CHARGER_EFFICIENCY, Bess, Site
 
-THROUGHPUT_PRICE = 1e-6  # × carbon intensity, per kWh charged or discharged
+THROUGHPUT_PRICE = 1e-6  # × the import weight w_t, per kWh charged or discharged
 
 
 class OptimumError(RuntimeError):
@@ -47,7 +55,7 @@ class WindowData:
     step_hours: float
     load_kwh: np.ndarray
     pv_kwh: np.ndarray
-    carbon_kg_per_kwh: np.ndarray
+    grid: GridSignals  # over the window's steps
     bess: Bess
     initial_energy_kwh: float
     sessions: EpisodeSessions
@@ -76,7 +84,7 @@ def window_data(site: Site, window: Window) -> WindowData:
         step_hours=site.step_hours,
         load_kwh=site.load_kwh[steps],
         pv_kwh=site.pv_kwh[steps],
-        carbon_kg_per_kwh=np.full(window.n_steps, site.carbon_intensity_kg_per_kwh),
+        grid=site.grid.over(steps),
         bess=site.bess,
         initial_energy_kwh=site.bess.initial_energy_kwh,
         sessions=episode_sessions(site, window.start, window.end),
@@ -123,33 +131,67 @@ def ev_load(model: linopy.Model, data: WindowData) -> linopy.LinearExpression:
 
 
 def add_grid(model: linopy.Model, data: WindowData) -> None:
-    """Variable import; constraint grid (import covers the site's balance; a surplus earns nothing)."""
-    grid_import = model.add_variables(0, coords=[data.time], name="import")
+    """Variables import, export; constraint grid (they cover the site's balance; the rest is curtailed)."""
+    grid, h = data.grid, data.step_hours
+    grid_import = model.add_variables(0, grid.import_limit_kw * h, coords=[data.time], name="import")
+    most_export = per_step(data, np.minimum(data.pv_kwh, grid.export_limit_kw * h))
+    grid_export = model.add_variables(0, most_export, coords=[data.time], name="export")
     charge, discharge = model.variables["charge"], model.variables["discharge"]
     net_load = per_step(data, data.load_kwh - data.pv_kwh)
-    model.add_constraints(grid_import >= net_load + charge - discharge + ev_load(model, data), name="grid")
+    model.add_constraints(
+        grid_import - grid_export >= net_load + charge - discharge + ev_load(model, data), name="grid"
+    )
+
+
+def add_peaks(model: linopy.Model, data: WindowData) -> None:
+    """Variable peak (dim `demand_charge`, kW); constraint peaks (at least the import of each step in
+    its window)."""
+    charges = data.grid.demand_charges
+    names = pd.Index([charge.name for charge in charges], name="demand_charge")
+    peak = model.add_variables(0, coords=[names], name="peak")
+    in_window = xr.DataArray(
+        np.array([charge.in_window for charge in charges], dtype=bool).reshape(len(charges), data.n_steps),
+        coords=[names, data.time],
+    )
+    model.add_constraints(
+        peak - model.variables["import"] / data.step_hours >= 0, name="peaks", mask=in_window
+    )
+
+
+def add_ledger(model: linopy.Model, data: WindowData) -> None:
+    """Constraint ledger: the battery ends with at least its initial energy (no credit for spending it)."""
+    last = model.variables["energy"].isel(time=-1)
+    model.add_constraints(last >= data.initial_energy_kwh, name="ledger")
 
 
 def objective_terms(
-    model: linopy.Model, data: WindowData, unmet_weight_kg_per_kwh: float
+    model: linopy.Model, data: WindowData, objective: Objective, unmet_weight: float
 ) -> dict[str, linopy.LinearExpression]:
-    """The objective's terms by name, in kg CO2 (the objective is their sum)."""
-    variables = model.variables
-    intensity = per_step(data, data.carbon_kg_per_kwh)
+    """The objective's terms by name, in the objective's unit (the objective is their sum)."""
+    variables, grid = model.variables, data.grid
+    weight = per_step(data, objective.import_weight(grid))
+    rates = xr.DataArray(
+        [objective.demand_rate(charge, data.n_steps, data.step_hours) for charge in grid.demand_charges],
+        coords=[pd.Index([charge.name for charge in grid.demand_charges], name="demand_charge")],
+    )
     return {
-        "co2": (intensity * variables["import"]).sum(),
-        "unmet": unmet_weight_kg_per_kwh * variables["unmet"].sum(),
-        "throughput": (THROUGHPUT_PRICE * intensity * (variables["charge"] + variables["discharge"])).sum(),
+        "energy": (weight * variables["import"]).sum(),
+        "export": -objective.export_weight(grid) * variables["export"].sum(),
+        "demand": (rates * variables["peak"]).sum(),
+        "unmet": unmet_weight * variables["unmet"].sum(),
+        "throughput": (THROUGHPUT_PRICE * weight * (variables["charge"] + variables["discharge"])).sum(),
     }
 
 
-def build_model(data: WindowData, unmet_weight_kg_per_kwh: float) -> linopy.Model:
+def build_model(data: WindowData, objective: Objective, unmet_weight: float) -> linopy.Model:
     """The window's LP (module docstring), each group of equations by its own function."""
     model = linopy.Model(force_dim_names=True)
     add_battery(model, data)
     add_evs(model, data)
     add_grid(model, data)
-    terms = objective_terms(model, data, unmet_weight_kg_per_kwh)
+    add_peaks(model, data)
+    add_ledger(model, data)
+    terms = objective_terms(model, data, objective, unmet_weight)
     model.add_objective(sum(terms.values()))
     return model
 

@@ -9,6 +9,7 @@ import numpy as np
 from solarev.control.lp import WindowData, build_model, solve, window_data
 from solarev.env.episodes import Window
 from solarev.env.gym_env import Policy, SolarEvEnv
+from solarev.env.objective import Objective
 from solarev.site.model import Site
 
 
@@ -37,12 +38,12 @@ def planned_ev_kwh(data: WindowData, ev: np.ndarray) -> np.ndarray:
 
 
 def solve_optimum(
-    site: Site, window: Window, unmet_weight_kg_per_kwh: float, time_limit_s: float
+    site: Site, window: Window, objective: Objective, unmet_weight: float, time_limit_s: float
 ) -> Dispatch:
     """Build and solve the window's LP from the site's records."""
     started = time.perf_counter()
     data = window_data(site, window)
-    model = build_model(data, unmet_weight_kg_per_kwh)
+    model = build_model(data, objective, unmet_weight)
     built = time.perf_counter()
     solve(model, time_limit_s, f"window {window.label} (steps {window.start}-{window.end})")
     solved = time.perf_counter()
@@ -56,7 +57,7 @@ def solve_optimum(
         import_kwh=grid_import,
         ev_kwh=planned_ev_kwh(data, solution["ev"].to_numpy()),
         unmet_kwh=solution["unmet"].to_numpy(),
-        co2_kg=float(data.carbon_kg_per_kwh @ grid_import),
+        co2_kg=float(data.grid.carbon_kg_per_kwh @ grid_import),
         objective=float(model.objective.value),
         build_seconds=built - started,
         solve_seconds=solved - built,
@@ -65,7 +66,10 @@ def solve_optimum(
 
 def optimum(env: SolarEvEnv, time_limit_s: float) -> tuple[Policy, list[Dispatch]]:
     """Solve every window of `env`; the policy replays the plan of the window the env is in."""
-    dispatches = [solve_optimum(env.site, window, env.unmet_weight, time_limit_s) for window in env.windows]
+    dispatches = [
+        solve_optimum(env.site, window, env.objective, env.unmet_weight, time_limit_s)
+        for window in env.windows
+    ]
 
     def policy(observation: np.ndarray) -> np.ndarray:
         plan, step = dispatches[env.window_index], env.step_index

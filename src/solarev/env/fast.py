@@ -10,7 +10,9 @@ What CityLearn does for this schema, per step t (tests/test_env_fast.py proves t
   step hours, capped by the room left in the EV battery. An EV's SOC is set from the charger file at its
   session's first step in the episode and then only changes by charging (CityLearn's random drift touches
   only unplugged EVs, whose SOC nothing reads).
-- grid: net = load + battery + chargers - PV; emissions max(0, net × intensity); cost max(0, net) × tariff.
+- grid: net = load + battery + chargers - PV; emissions max(0, net × intensity_t); cost max(0, net) × price_t,
+  with the per-step signals of the site's grid (CityLearn reads them from carbon_intensity.csv and
+  pricing.csv).
 CityLearn keeps its series in float32 and, under numpy 2's promotion rules, computes most of these steps in
 float32; the twin does the same (SOC as float32, sums in CityLearn's order) so that the two agree to the bit
 in nearly every step rather than drifting apart by float32 rounding.
@@ -133,8 +135,8 @@ class FastSolarEvEnv(SiteEnv):
         self.battery = BatteryModel.of_site(site, self.step_hours)
         self.pv = site.pv_kwh.astype(F32)
         self.load = site.load_kwh.astype(F32)
-        self.intensity = F32(site.carbon_intensity_kg_per_kwh)
-        self.tariff = F32(site.tariff_usd_per_kwh)
+        self.intensity = site.grid.carbon_kg_per_kwh.astype(F32)
+        self.price = site.grid.import_usd_per_kwh.astype(F32)
         self.ev_step_limit = site.socket_power_kw * self.step_hours
         self.time_index = 0
 
@@ -180,14 +182,14 @@ class FastSolarEvEnv(SiteEnv):
         t = self.window.start + step
         pv, load = self.pv[t], self.load[t]
         net = load + bess_kwh - pv + ev_kwh
-        co2 = max(F32(0.0), net * self.intensity)
-        cost = max(net, F32(0.0)) * self.tariff
+        co2 = max(F32(0.0), net * self.intensity[t])
+        cost = max(net, F32(0.0)) * self.price[t]
         self.series[:, step] = (pv, load, net, co2, cost, bess_kwh, self.soc, ev_kwh)
         self.ev_soc_history[step] = np.where(plugged, self.ev_soc, np.nan)
         self.time_index = step + 1
         if self.time_index < self.window.n_steps:
             self.connect_evs(self.time_index)
-        return consumption.astype(float), float(co2)
+        return consumption.astype(float), float(net)
 
     def episode_record(self) -> EpisodeRecord:
         """The twin's time series of the episode just finished, as SolarEvEnv reads CityLearn's."""

@@ -8,10 +8,12 @@ measures it), solarev.env.fast.FastSolarEvEnv with its numpy twin.
 
 Actions, all in [-1, 1]: [0] battery (fraction of nominal power, + charges), [1 + s] socket s's charging
 power mapped linearly from [-1, 1] to [0, 1] of its charger's power (ignored while no EV is plugged in).
-Reward per step: -(kg CO2 the EVs and the battery add to the mall's own import) - unmet_weight × (kWh an
-EV still lacks when it is due). The mall's own import (load - PV, where positive) is the same whatever the
-agent does, so this ranks policies exactly as -(kg CO2 of grid import) would, without the mall's
-weather-driven emissions that drowned the agents' part in the returns (measured in config/agents.yaml).
+Reward per step, in the objective's unit (solarev.env.objective, config env.objective): -(the energy term
+the EVs and the battery add to the mall's own: w_t import - v export against the mall's load - PV alone)
+- each demand charge's episode rate × the increase of its running peak in its window - unmet_weight × (kWh
+an EV still lacks when it is due). The mall's own term is the same whatever the agent does, so this ranks
+policies exactly as the objective does, without the mall's weather-driven part that drowned the agents'
+in the returns (measured in config/agents.yaml); the peak increases sum to the episode's window peaks.
 
 Observations are scaled to [-1, 1]. Besides the raw PV and load (over their maxima), the agent sees the
 site's surplus in units of the battery's energy per step at nominal power: "surplus" is PV - load - what
@@ -19,6 +21,9 @@ the plugged-in EVs would take at full power, "surplus_forecast_k" is PV - load k
 ±1, where the battery's power caps what it could do with more. An agent that has learnt battery action =
 surplus charges exactly the surplus and covers the deficit, rule_based's dispatch (solarev.control): the
 raw PV and load alone made the agents find this boundary only roughly (measured in config/agents.yaml).
+The objective's import weight w_t (over its maximum) now and k steps ahead, whether each demand charge's
+window is on, and each charge's running peak (over the largest import a step can have) tell it when
+energy is dear.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +38,7 @@ from citylearn.citylearn import CityLearnEnv
 
 from solarev.env.episodes import Window, evaluation_windows, training_windows
 from solarev.env.forecasts import forecast_matrix
+from solarev.env.objective import Objective, energy_term, peak_increase_kw
 from solarev.env.schema import charger_id, ev_id
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
 from solarev.site.model import CHARGER_EFFICIENCY, Site, hour_of_day
@@ -113,8 +119,10 @@ class SiteEnv(gym.Env):
         forecast_steps: int,
         unmet_weight_kg_per_kwh: float,
         sample: bool,
+        objective: Objective,
     ):
         self.site = site
+        self.objective = objective
         self.windows = list(windows)
         self.forecast_steps = forecast_steps
         self.unmet_weight = unmet_weight_kg_per_kwh
@@ -122,7 +130,14 @@ class SiteEnv(gym.Env):
         self.bess_step_kwh = max(site.bess.power_kw * site.step_hours, 1e-9)
         # Per site step plus the terminal row: the mall's own balance, for the reward and the observations.
         self.site_surplus_kwh = with_terminal_row(site.pv_kwh) - with_terminal_row(site.load_kwh)
-        self.mall_co2_kg = np.maximum(-self.site_surplus_kwh, 0.0) * site.carbon_intensity_kg_per_kwh
+        self.import_weight = with_terminal_row(objective.import_weight(site.grid))
+        self.mall_term = energy_term(
+            -self.site_surplus_kwh, self.import_weight, objective, site.grid, site.step_hours
+        )
+        self.carbon = site.grid.carbon_kg_per_kwh
+        # The most a step can import (load, every charger, the battery at full power), kWh: the peaks' scale.
+        self.import_scale = float(site.load_kwh.max() + site.socket_step_kwh.sum() + self.bess_step_kwh)
+        charges = site.grid.demand_charges
         self.site_features = self.precompute_site_features()
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
@@ -133,8 +148,12 @@ class SiteEnv(gym.Env):
             *(f"pv_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"load_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"surplus_forecast_{k + 1}" for k in range(forecast_steps)),
+            "import_weight",
+            *(f"import_weight_forecast_{k + 1}" for k in range(forecast_steps)),
+            *(f"in_{charge.name}" for charge in charges),
             "surplus",
             "bess_soc",
+            *(f"peak_{charge.name}" for charge in charges),
             # Last, one block per feature: solarev.env.socket_grouping averages them over groups of sockets.
             *(f"{feature}_{s}" for feature in SOCKET_FEATURES for s in range(n_sockets)),
         ]
@@ -149,6 +168,7 @@ class SiteEnv(gym.Env):
             with_terminal_row(values) / max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh)
         )
         terminal_time = site.time.append(site.time[-1:] + (site.time[-1] - site.time[-2]))
+        weight = self.import_weight / max(self.import_weight.max(), 1e-9)
         return np.column_stack(
             [
                 time_features(terminal_time),
@@ -157,6 +177,9 @@ class SiteEnv(gym.Env):
                 forecast_matrix(pv, self.forecast_steps),
                 forecast_matrix(load, self.forecast_steps),
                 forecast_matrix(self.scaled_surplus(self.site_surplus_kwh), self.forecast_steps),
+                weight,
+                forecast_matrix(weight, self.forecast_steps),
+                *(with_terminal_row(charge.in_window) for charge in site.grid.demand_charges),
             ]
         )
 
@@ -195,6 +218,13 @@ class SiteEnv(gym.Env):
             np.float32
         )
         self.remaining = np.zeros(n_sockets)
+        self.peak_kw = np.zeros(len(site.grid.demand_charges))
+        self.demand_rates = np.array(
+            [
+                self.objective.demand_rate(charge, n_steps, site.step_hours)
+                for charge in site.grid.demand_charges
+            ]
+        )
         self.start_needs(0)
 
     def start_needs(self, step: int) -> None:
@@ -211,6 +241,7 @@ class SiteEnv(gym.Env):
         raise NotImplementedError
 
     def simulate(self, bess_action: float, ev_actions: np.ndarray) -> tuple[np.ndarray, float]:
+        """One step: (each socket's charger consumption, the site's net exchange), kWh."""
         raise NotImplementedError
 
     def episode_record(self) -> EpisodeRecord:
@@ -230,6 +261,7 @@ class SiteEnv(gym.Env):
             [
                 self.static_observations[self.step_index],
                 [self.scaled_surplus(self.surplus_kwh()), self.bess_soc()],
+                self.peak_kw * self.site.step_hours / self.import_scale,
                 self.static_socket_observations[self.step_index],
                 self.remaining / self.site.socket_battery_kwh,
             ],
@@ -260,7 +292,7 @@ class SiteEnv(gym.Env):
         step = self.step_index
         # The battery's action is a fraction of nominal power; a socket's maps [-1, 1] to [0, 1] of its power.
         action = np.asarray(action, dtype=float).clip(-1.0, 1.0)
-        delivered, co2 = self.simulate(float(action[0]), (action[1:] + 1.0) / 2.0)
+        delivered, net = self.simulate(float(action[0]), (action[1:] + 1.0) / 2.0)
         self.remaining -= delivered * CHARGER_EFFICIENCY
         due = self.due[step]
         unmet = float(shortfall(self.remaining[due]).sum())
@@ -268,7 +300,16 @@ class SiteEnv(gym.Env):
         terminated = bool(self.step_index == self.window.n_steps)
         if not terminated:
             self.start_needs(step + 1)
-        reward = -(co2 - float(self.mall_co2_kg[self.window.start + step]) + self.unmet_weight * unmet)
+        t = self.window.start + step
+        grid, step_hours = self.site.grid, self.site.step_hours
+        energy = energy_term(net, self.import_weight[t], self.objective, grid, step_hours) - self.mall_term[t]
+        demand = 0.0
+        for c, charge in enumerate(grid.demand_charges):
+            increase = peak_increase_kw(max(net, 0.0), step_hours, charge.in_window[t], self.peak_kw[c])
+            self.peak_kw[c] += increase
+            demand += self.demand_rates[c] * increase
+        reward = -float(energy + demand + self.unmet_weight * unmet)
+        co2 = max(net * float(self.carbon[t]), 0.0)
         return self.observation(), reward, terminated, False, {"co2_kg": co2, "ev_unmet_kwh": unmet}
 
 
@@ -284,6 +325,7 @@ class SolarEvEnv(SiteEnv):
         forecast_steps: int,
         unmet_weight_kg_per_kwh: float,
         sample: bool,
+        objective: Objective,
     ):
         super().__init__(
             site,
@@ -291,6 +333,7 @@ class SolarEvEnv(SiteEnv):
             forecast_steps=forecast_steps,
             unmet_weight_kg_per_kwh=unmet_weight_kg_per_kwh,
             sample=sample,
+            objective=objective,
         )
         # A Path (not str): CityLearn treats an unknown string as a dataset name and would go online.
         self.citylearn = CityLearnEnv(Path(schema_path), central_agent=True, offline=True, render_mode="none")
@@ -332,7 +375,7 @@ class SolarEvEnv(SiteEnv):
         # wrapper uses; the runtime's feedback-free step is the same simulation without that work.
         self.citylearn._runtime_service.step_without_feedback(self.citylearn_actions(bess_action, ev_actions))
         delivered = np.fromiter((consumption[step] for consumption in self.charger_consumption), float)
-        return delivered, float(self.building.net_electricity_consumption_emission[step])
+        return delivered, float(self.building.net_electricity_consumption[step])
 
     def episode_record(self) -> EpisodeRecord:
         """CityLearn's time series of the episode just finished (read before the next reset)."""
@@ -363,8 +406,9 @@ def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[W
 
 
 # The env a caller gets for the `env` keys it leaves out. A controller that reads neither the observation's
-# forecasts nor the reward (uncontrolled, rule_based) acts and scores the same whatever they are, so its jobs
-# are handed none of them and do not rerun when they change.
+# forecasts nor the reward (uncontrolled, rule_based) acts the same whatever they are, so its jobs are
+# handed none of them and do not rerun when they change (the objective it is scored on, it gets:
+# solarev.env.objective.OBJECTIVE_KEYS).
 UNREAD_ENV_KEYS = {"forecast_steps": 0, "unmet_energy_weight_kg_per_kwh": 0.0}
 
 
@@ -376,6 +420,7 @@ def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
         "forecast_steps": env_config["forecast_steps"],
         "unmet_weight_kg_per_kwh": env_config["unmet_energy_weight_kg_per_kwh"],
         "sample": split == "training",
+        "objective": Objective.from_config(env_config),
     }
 
 

@@ -89,9 +89,14 @@ def weather_frame(site: Site) -> pd.DataFrame:
     return pad_terminal_row(pd.DataFrame(columns))
 
 
-def constant_frame(name: str, value: float, n_rows: int, forecasts: bool) -> pd.DataFrame:
-    names = [name, *(f"{name}_predicted_{k + 1}" for k in range(FORECASTS))] if forecasts else [name]
-    return pd.DataFrame({column: np.full(n_rows, value) for column in names})
+def signal_frame(name: str, values: np.ndarray, forecasts: bool) -> pd.DataFrame:
+    """A grid signal per step (plus the terminal row), with CityLearn's perfect predictions if `forecasts`."""
+    values = np.append(values, values[-1])
+    columns = {name: values}
+    if forecasts:
+        predicted = forecast_matrix(values, FORECASTS)
+        columns |= {f"{name}_predicted_{k + 1}": predicted[:, k] for k in range(FORECASTS)}
+    return pd.DataFrame(columns)
 
 
 def charger_frames(site: Site) -> dict[int, pd.DataFrame]:
@@ -132,14 +137,13 @@ def charger_frames(site: Site) -> dict[int, pd.DataFrame]:
 
 def citylearn_frames(site: Site) -> dict[str, pd.DataFrame]:
     """Every CSV of the schema, by file name."""
-    n_rows = site.n_steps + 1
     frames = {
         "building.csv": building_frame(site),
         "weather.csv": weather_frame(site),
-        "carbon_intensity.csv": constant_frame(
-            "carbon_intensity", site.carbon_intensity_kg_per_kwh, n_rows, forecasts=False
+        "carbon_intensity.csv": signal_frame(
+            "carbon_intensity", site.grid.carbon_kg_per_kwh, forecasts=False
         ),
-        "pricing.csv": constant_frame("electricity_pricing", site.tariff_usd_per_kwh, n_rows, forecasts=True),
+        "pricing.csv": signal_frame("electricity_pricing", site.grid.import_usd_per_kwh, forecasts=True),
     }
     frames |= {f"chargers/{charger_id(s)}.csv": frame for s, frame in charger_frames(site).items()}
     return frames

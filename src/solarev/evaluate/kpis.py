@@ -2,8 +2,10 @@
 
 `episode_dataset` turns one finished episode into an xarray Dataset (variables with units, dimension time);
 `episode_kpis` scores one episode's Dataset; `kpis_by_episode` scores each episode of a concatenation.
-Emissions count grid import only; PV that the site does not use (exported) earns nothing and counts as
-curtailed.
+Emissions count grid import only; PV that the site does not use (exported) counts as curtailed (it earns the
+export price within the export limit). The bill, the objective and the stored-energy ledger are
+solarev.env.objective's, from the grid signals the episode's Dataset carries, so the KPIs of a saved
+timeseries.nc can be recomputed without the config.
 """
 
 from collections.abc import Mapping
@@ -15,7 +17,10 @@ import xarray as xr
 
 if TYPE_CHECKING:  # importing gym_env loads CityLearn (seconds); the report only needs the KPI code
     from solarev.env.gym_env import EpisodeRecord
+from solarev.env.objective import Ledger, Objective, ledger
 from solarev.env.sessions import session_shortfall
+from solarev.site.grid import DemandCharge, GridSignals
+from solarev.site.model import Site
 
 KPI_NAMES = [
     "co2_kg",
@@ -27,7 +32,17 @@ KPI_NAMES = [
     "ev_unmet_kwh",
     "bess_equivalent_cycles",
     "cost_usd",
+    "energy_cost_usd",
+    "demand_charge_usd",
+    "export_revenue_usd",
+    "total_cost_usd",
+    "stored_energy_change_kwh",
+    "co2_settled_kg",
+    "objective",
 ]
+# Per demand charge, besides KPI_NAMES: window_peak_<name>_kw, the peak import in its window.
+PEAK_FORMAT = "window_peak_{}_kw"
+DEMAND_WINDOW = "demand_window_{}"  # the Dataset's variable: 1 in the charge's window
 UNITS = {
     "pv_kwh": ("kWh", "PV generation (AC) in the step"),
     "load_kwh": ("kWh", "mall load in the step"),
@@ -39,12 +54,16 @@ UNITS = {
     "ev_kwh": ("kWh", "electricity drawn by all EV chargers in the step"),
     "ev_delivered_kwh": ("kWh", "energy put into EV batteries in the step"),
     "ev_unmet_kwh": ("kWh", "energy EVs still lacked when due in the step (departure or episode end)"),
+    "carbon_kg_per_kwh": ("kg/kWh", "grid carbon intensity in the step"),
+    "import_usd_per_kwh": ("USD/kWh", "import energy price in the step"),
 }
 
 
-def episode_dataset(record: "EpisodeRecord", bess_capacity_kwh: float, step_hours: float) -> xr.Dataset:
-    """One episode's time series; coordinate `episode` (the window's label, e.g. the week) along time."""
+def episode_dataset(record: "EpisodeRecord", site: Site, objective: Objective) -> xr.Dataset:
+    """One episode's time series with its grid signals and what the ledger needs (attributes); coordinate
+    `episode` (the window's label, e.g. the week) along time."""
     shortfall = session_shortfall(record.sessions, record.ev_delivered_kwh)
+    grid = site.grid.over(slice(record.window.start, record.window.end))
     values = {
         "pv_kwh": record.pv_kwh,
         "load_kwh": record.load_kwh,
@@ -56,8 +75,22 @@ def episode_dataset(record: "EpisodeRecord", bess_capacity_kwh: float, step_hour
         "ev_kwh": record.ev_kwh,
         "ev_delivered_kwh": record.ev_delivered_kwh.sum(axis=1),
         "ev_unmet_kwh": np.bincount(record.sessions.last, weights=shortfall, minlength=record.window.n_steps),
+        "carbon_kg_per_kwh": grid.carbon_kg_per_kwh,
+        "import_usd_per_kwh": grid.import_usd_per_kwh,
+    }
+    windows = {
+        DEMAND_WINDOW.format(charge.name): (
+            "time",
+            charge.in_window.astype(np.int8),
+            {
+                "usd_per_kw_month": charge.usd_per_kw_month,
+                "long_name": f"in demand charge {charge.name}'s window",
+            },
+        )
+        for charge in grid.demand_charges
     }
     time = record.time
+    bess = site.bess
     return xr.Dataset(
         {
             name: (
@@ -66,12 +99,58 @@ def episode_dataset(record: "EpisodeRecord", bess_capacity_kwh: float, step_hour
                 {"units": UNITS[name][0], "long_name": UNITS[name][1]},
             )
             for name, series in values.items()
-        },
+        }
+        | windows,
         coords={
             "time": ("time", time.tz_localize(None), {"timezone": str(time.tz)}),
             "episode": ("time", np.full(len(time), record.window.label)),
         },
-        attrs={"bess_capacity_kwh": bess_capacity_kwh, "step_hours": step_hours},
+        attrs={
+            "bess_capacity_kwh": bess.capacity_kwh,
+            "bess_initial_energy_kwh": bess.initial_energy_kwh,
+            "bess_one_way_efficiency": bess.one_way_efficiency,
+            "step_hours": site.step_hours,
+            "export_usd_per_kwh": grid.export_usd_per_kwh,
+            "export_limit_kw": grid.export_limit_kw,
+            "import_limit_kw": grid.import_limit_kw,
+            "objective": objective.name,
+            "carbon_price_usd_per_t": objective.carbon_price_usd_per_t,
+        },
+    )
+
+
+def episode_grid(episode: xr.Dataset) -> GridSignals:
+    """The grid signals an episode's Dataset carries (episode_dataset)."""
+    prefix = DEMAND_WINDOW.format("")
+    return GridSignals(
+        carbon_kg_per_kwh=episode["carbon_kg_per_kwh"].to_numpy(),
+        import_usd_per_kwh=episode["import_usd_per_kwh"].to_numpy(),
+        export_usd_per_kwh=float(episode.attrs["export_usd_per_kwh"]),
+        import_limit_kw=float(episode.attrs["import_limit_kw"]),
+        export_limit_kw=float(episode.attrs["export_limit_kw"]),
+        demand_charges=tuple(
+            DemandCharge(
+                str(name)[len(prefix) :],
+                episode[name].to_numpy().astype(bool),
+                float(episode[name].attrs["usd_per_kw_month"]),
+            )
+            for name in episode.data_vars
+            if str(name).startswith(prefix)
+        ),
+    )
+
+
+def episode_ledger(episode: xr.Dataset) -> Ledger:
+    """solarev.env.objective's Ledger of one episode's Dataset."""
+    attrs = episode.attrs
+    stored = float(episode["bess_soc"][-1]) * attrs["bess_capacity_kwh"] - attrs["bess_initial_energy_kwh"]
+    return ledger(
+        episode["net_kwh"].to_numpy(),
+        episode_grid(episode),
+        attrs["step_hours"],
+        Objective(attrs["objective"], float(attrs["carbon_price_usd_per_t"])),
+        stored,
+        attrs["bess_one_way_efficiency"],
     )
 
 
@@ -82,6 +161,7 @@ def episode_kpis(episode: xr.Dataset) -> dict[str, float]:
     grid_import = np.maximum(net, 0.0)
     unused_pv = np.minimum(pv, np.maximum(-net, 0.0))
     pv_total = pv.sum()
+    settled = episode_ledger(episode)
     return {
         "co2_kg": float(episode["co2_kg"].sum()),
         "grid_import_kwh": float(grid_import.sum()),
@@ -94,30 +174,43 @@ def episode_kpis(episode: xr.Dataset) -> dict[str, float]:
             np.abs(episode["bess_kwh"]).sum() / (2 * episode.attrs["bess_capacity_kwh"])
         ),
         "cost_usd": float(episode["cost_usd"].sum()),
+        "energy_cost_usd": settled.energy_cost_usd,
+        "demand_charge_usd": settled.demand_charge_usd,
+        "export_revenue_usd": settled.export_revenue_usd,
+        "total_cost_usd": settled.total_cost_usd,
+        "stored_energy_change_kwh": settled.stored_energy_change_kwh,
+        "co2_settled_kg": settled.co2_settled_kg,
+        "objective": settled.objective,
+        **{PEAK_FORMAT.format(name): peak for name, peak in settled.peaks_kw.items()},
     }
 
 
 def kpis_by_episode(timeseries: xr.Dataset) -> pd.DataFrame:
     """One row of KPIs per episode of a (concatenated) timeseries Dataset, indexed by episode."""
     rows = {int(label): episode_kpis(episode) for label, episode in timeseries.groupby("episode")}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("episode")[KPI_NAMES]
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("episode")
 
 
-def optimum_share(co2_kg: float, co2_uncontrolled_kg: float, co2_optimum_kg: float) -> float:
-    """Share of the optimum's CO2 saving over uncontrolled that a controller achieves (1 = optimal)."""
-    possible = co2_uncontrolled_kg - co2_optimum_kg
-    return (co2_uncontrolled_kg - co2_kg) / possible if possible > 0 else float("nan")
+def optimum_share(value: float, uncontrolled: float, optimum: float) -> float:
+    """Share of the optimum's saving over uncontrolled that a controller achieves (1 = optimal)."""
+    possible = uncontrolled - optimum
+    return (uncontrolled - value) / possible if possible > 0 else float("nan")
+
+
+# Share columns and the settled KPI each is taken on: the configured objective, and CO2.
+SHARES = {"optimum_share": "objective", "optimum_share_co2": "co2_settled_kg"}
 
 
 def add_optimum_share(kpis: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Add `optimum_share` per episode to each controller's KPIs; needs "uncontrolled" and "optimum"."""
-    uncontrolled, optimum = kpis["uncontrolled"]["co2_kg"], kpis["optimum"]["co2_kg"]
-    return {
-        name: frame.assign(
-            optimum_share=[
-                optimum_share(co2, uncontrolled[episode], optimum[episode])
-                for episode, co2 in frame["co2_kg"].items()
+    """Add SHARES per episode to each controller's KPIs; needs "uncontrolled" and "optimum"."""
+
+    def shares(frame: pd.DataFrame) -> dict[str, list[float]]:
+        return {
+            share: [
+                optimum_share(value, kpis["uncontrolled"][kpi][episode], kpis["optimum"][kpi][episode])
+                for episode, value in frame[kpi].items()
             ]
-        )
-        for name, frame in kpis.items()
-    }
+            for share, kpi in SHARES.items()
+        }
+
+    return {name: frame.assign(**shares(frame)) for name, frame in kpis.items()}

@@ -29,7 +29,7 @@ def run_episode(env: SolarEvEnv, policy: Policy, window: int) -> xr.Dataset:
     terminated = False
     while not terminated:
         observation, _, terminated, _, _ = env.step(policy(observation))
-    return episode_dataset(env.episode_record(), env.site.bess.capacity_kwh, env.site.step_hours)
+    return episode_dataset(env.episode_record(), env.site, env.objective)
 
 
 def evaluate_policy(env: SolarEvEnv, policy: Policy) -> Evaluation:

@@ -15,16 +15,23 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from solarev.evaluate.kpis import KPI_NAMES, add_optimum_share
+from solarev.evaluate.kpis import KPI_NAMES, PEAK_FORMAT, SHARES, add_optimum_share
 from solarev.report.layout import Run
 
-KPI_COLUMNS = [*KPI_NAMES, "optimum_share"]
+KPI_COLUMNS = [*KPI_NAMES, *SHARES]
+
+
+def peak_columns(frame: pd.DataFrame) -> list[str]:
+    """The demand charges' window peaks among a KPI table's columns (one per configured charge)."""
+    prefix, suffix = PEAK_FORMAT.split("{}")
+    return [column for column in frame.columns if column.startswith(prefix) and column.endswith(suffix)]
 
 
 def read_run_kpis(run: Run) -> pd.DataFrame:
     """A run's kpis.json (records with episode and every KPI) as KPIs indexed by episode."""
     records = json.loads((run.folder / "kpis.json").read_text())
-    return pd.DataFrame.from_records(records).set_index("episode").sort_index()[KPI_NAMES]
+    frame = pd.DataFrame.from_records(records).set_index("episode").sort_index()
+    return frame[[*KPI_NAMES, *peak_columns(frame)]]
 
 
 def collect_kpis(runs: Sequence[Run]) -> pd.DataFrame:
@@ -33,7 +40,7 @@ def collect_kpis(runs: Sequence[Run]) -> pd.DataFrame:
     rows = [frames[run.name].reset_index().assign(controller=run.controller, seed=run.seed) for run in runs]
     table = pd.concat(rows, ignore_index=True)
     table["seed"] = table["seed"].astype("Int64")
-    return table[["controller", "seed", "episode", *KPI_COLUMNS]]
+    return table[["controller", "seed", "episode", *KPI_COLUMNS, *peak_columns(table)]]
 
 
 def read_kpis_table(path: str | Path) -> pd.DataFrame:

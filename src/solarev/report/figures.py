@@ -5,6 +5,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,10 @@ PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 TITLE_LINE_CHARS = 115  # wrap the title page's lines to the page width
 FONT_SIZE = 11
 THOUSANDS = StrMethodFormatter("{x:,.0f}")  # tick labels like 16,000
-SHARES = {"pv_used_share", "optimum_share"}  # fractions shown in percent
+SHARES = {"pv_used_share", "optimum_share", "optimum_share_co2"}  # fractions shown in percent
 KPIS = {  # KPI -> name, unit (as displayed)
-    "optimum_share": ("Share of optimum's CO2 saving", "%"),
+    "optimum_share": ("Share of optimum's saving (objective)", "%"),
+    "optimum_share_co2": ("Share of optimum's CO2 saving", "%"),
     "co2_kg": ("CO2", "kg"),
     "grid_import_kwh": ("Grid import", "kWh"),
     "peak_import_kw": ("Peak grid import", "kW"),
@@ -31,7 +33,13 @@ KPIS = {  # KPI -> name, unit (as displayed)
     "ev_delivered_kwh": ("EV energy delivered", "kWh"),
     "ev_unmet_kwh": ("EV energy unmet at departure", "kWh"),
     "bess_equivalent_cycles": ("Battery equivalent full cycles", "-"),
-    "cost_usd": ("Electricity cost", "USD"),
+    "energy_cost_usd": ("Energy cost", "USD"),
+    "demand_charge_usd": ("Demand charges", "USD"),
+    "export_revenue_usd": ("Export revenue", "USD"),
+    "total_cost_usd": ("Total cost", "USD"),
+    "stored_energy_change_kwh": ("Stored energy left over the start", "kWh"),
+    "co2_settled_kg": ("CO2 settled for stored energy", "kg"),
+    "objective": ("Objective (settled)", "-"),
 }
 CONTROLLER_LABELS = {"uncontrolled": "Uncontrolled", "rule_based": "Rule-based", "optimum": "LP optimum"}
 CONTROLLER_COLORS = {  # the same colour for a controller on every page
@@ -136,8 +144,9 @@ def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
         0.0,
         f"Each value is the interquartile mean (IQM) over the {weeks} held-out week(s); for the agents "
         f"over {seeds} seeds × {weeks} week(s), with its {confidence:.0%} stratified bootstrap confidence "
-        "interval in brackets.\nShare of optimum's CO2 saving = (CO2 uncontrolled − CO2 controller) / "
-        "(CO2 uncontrolled − CO2 optimum), per week: 0 % = no saving, 100 % = the LP optimum.",
+        "interval in brackets.\nShare of optimum's saving = (X uncontrolled − X controller) / "
+        "(X uncontrolled − X optimum), per week, X the objective or CO2 settled for the stored energy left: "
+        "0 % = no saving, 100 % = the LP optimum.",
         transform=ax.transAxes,
         fontsize=FONT_SIZE - 2,
         va="bottom",
@@ -327,12 +336,29 @@ def cost_figure(runs: pd.DataFrame) -> Figure:
 @dataclass(frozen=True)
 class TitleInfo:
     site: Mapping[str, object]  # the config's `site` section
+    grid: Mapping[str, Any]  # the config's `grid` section
     config_files: Sequence[str]
     config_hash: str
     code_version: str
     date: str
     study: Sequence[str]  # lines on the runs: algorithms, seeds, steps, weeks
     headline: Sequence[str]  # lines with the answer
+
+
+def grid_text(grid: Mapping[str, Any]) -> str:
+    """One line on the tariff: carbon intensity, energy prices by period, demand charges, export price."""
+    carbon = grid["carbon_intensity_file"] or f"{grid['carbon_intensity_kg_per_kwh']} kg CO2/kWh"
+    price = grid["import_price"]
+    periods = "".join(
+        f", {p['name']} {p['start_hour']}-{p['end_hour']} h {p['usd_per_kwh']}" for p in price["periods"]
+    )
+    energy = price["file"] or f"{price['usd_per_kwh']}{periods} USD/kWh"
+    charges = "".join(
+        f"; demand charge {c['name']} {c['start_hour']}-{c['end_hour']} h "
+        f"{c['usd_per_kw_month']} USD/kW-month"
+        for c in grid["demand_charges"]
+    )
+    return f"Grid {carbon}; energy {energy}{charges}; export {grid['export_price_usd_per_kwh']} USD/kWh"
 
 
 def title_figure(info: TitleInfo) -> Figure:
@@ -350,8 +376,7 @@ def title_figure(info: TitleInfo) -> Figure:
             f"{site['name']} (lat {site['latitude']}, lon {site['longitude']}, {site['altitude_m']} m, "
             f"{site['timezone']})",
             f"{site['days']} days from 1 January {site['year']} at {site['time_step_minutes']}-minute steps",
-            f"Grid {site['carbon_intensity_kg_per_kwh']} kg CO2/kWh, "
-            f"tariff {site['tariff_usd_per_kwh']} USD/kWh",
+            grid_text(info.grid),
         ],
         "Answer": list(info.headline),
         "Study": list(info.study),

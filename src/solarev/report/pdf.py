@@ -29,6 +29,7 @@ class ComparisonInputs:
     run_configs: Sequence[Mapping[str, Any]]  # every agent run's config.yaml
     site_figure: Path  # results/figures/site.png, drawn once by the site stage
     site_config: Mapping[str, Any]  # the config's `site` keys the title page names
+    grid_config: Mapping[str, Any]  # the config's `grid` keys (the tariff the title page states)
     config_files: Sequence[str]
     config_hash: str
     code_version: str
@@ -64,6 +65,12 @@ def headline(summary: pd.DataFrame, confidence: float) -> list[str]:
         f"Rule-based control reaches {share_text(summary, 'rule_based')} of that saving.",
         f"Agents, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
         + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked)
+        + ".",
+        "Per week, cost (energy + demand charges - export) and CO2: "
+        + "; ".join(
+            f"{figures.controller_label(c)} {point['total_cost_usd'][c]:,.0f} USD, {co2[c]:,.0f} kg"
+            for c in [*CONTROLLERS, *ranked]
+        )
         + ".",
         "EV energy unmet at departure per week: "
         + "; ".join(f"{figures.controller_label(c)} {unmet[c]:,.1f} kWh" for c in ["optimum", *ranked])
@@ -140,6 +147,7 @@ def build_comparison(
     title = figures.title_figure(
         figures.TitleInfo(
             site=inputs.site_config,
+            grid=inputs.grid_config,
             config_files=inputs.config_files,
             config_hash=inputs.config_hash,
             code_version=inputs.code_version,

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from solarev.site.grid import GridSignals, grid_signals
+
 # Chargers are modelled lossless: the site data gives no charger efficiency, and session energy_kwh is the
 # energy the vehicle takes. CityLearn, the LP and the controllers all read it from here.
 CHARGER_EFFICIENCY = 1.0
@@ -27,10 +29,11 @@ PROFILE_FILES = {
 SITE_FILES = {**PROFILE_FILES, "bess": "bess.json"}
 WEATHER_COLUMNS = ["temp_air_c", "relative_humidity", "dni_w_m2", "dhi_w_m2"]
 # The config keys this module reads (rules hand exactly these to the jobs that build a Site): the time axis,
-# the site's location, and what the Site carries besides its files.
+# the site's location, and what the Site carries besides its files (its grid signals: the `grid` section's
+# solarev.site.grid.GRID_KEYS).
 SITE_TIME_KEYS = ("year", "days", "time_step_minutes", "timezone")
 SITE_LOCATION_KEYS = ("latitude", "longitude", "altitude_m", "timezone")
-SITE_MODEL_KEYS = (*SITE_TIME_KEYS, "carbon_intensity_kg_per_kwh", "tariff_usd_per_kwh")
+SITE_MODEL_KEYS = SITE_TIME_KEYS
 BESS_MODEL_KEYS = ("initial_soc",)
 
 
@@ -86,8 +89,7 @@ class Site:
     socket_battery_kwh: np.ndarray
     sessions: Sessions
     bess: Bess
-    carbon_intensity_kg_per_kwh: float
-    tariff_usd_per_kwh: float
+    grid: GridSignals
 
     @property
     def n_steps(self) -> int:
@@ -273,10 +275,13 @@ def read_site_tables(files: Mapping[str, str | Path], site_config: Mapping[str, 
 
 
 def load_site(
-    files: Mapping[str, str | Path], site_config: Mapping[str, Any], bess_config: Mapping[str, Any]
+    files: Mapping[str, str | Path],
+    site_config: Mapping[str, Any],
+    bess_config: Mapping[str, Any],
+    grid_config: Mapping[str, Any],
 ) -> Site:
-    """The site (files by SITE_FILES name) with the config's `site` keys SITE_MODEL_KEYS and `bess` keys
-    BESS_MODEL_KEYS."""
+    """The site (files by SITE_FILES name) with the config's `site` keys SITE_MODEL_KEYS, `bess` keys
+    BESS_MODEL_KEYS and `grid` keys GRID_KEYS (its signals, expanded here once for every consumer)."""
     tables = read_site_tables(files, site_config)
     sockets, sessions = tables.sockets, tables.sessions
     step_hours = config_step_hours(site_config)
@@ -297,6 +302,5 @@ def load_site(
             energy_kwh=sessions["energy_kwh"].to_numpy(float),
         ),
         bess=read_bess(Path(files["bess"]), bess_config["initial_soc"]),
-        carbon_intensity_kg_per_kwh=float(site_config["carbon_intensity_kg_per_kwh"]),
-        tariff_usd_per_kwh=float(site_config["tariff_usd_per_kwh"]),
+        grid=grid_signals(grid_config, tables.time),
     )
