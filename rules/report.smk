@@ -84,6 +84,7 @@ rule comparison:
         # What the title page names about the site.
         site=keys("site", "name", *SITE_LOCATION_KEYS, *SITE_MODEL_KEYS),
         grid=keys("grid", *GRID_KEYS),
+        objective=keys("env", *OBJECTIVE_KEYS),
         # The title page names the configuration: its hash changes with any key, so the PDF is redrawn.
         config_hash=config_hash(config),
         config_files=config_file_names(workflow.configfiles),

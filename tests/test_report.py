@@ -12,6 +12,7 @@ from conftest import TEST_CONFIG
 from pypdf import PdfReader
 from synthetic import SyntheticSite, write_synthetic_site
 
+from solarev.env.objective import Objective
 from solarev.evaluate.kpis import UNITS, kpis_by_episode
 from solarev.evaluate.stats import iqm
 from solarev.report import figures, pdf, tables
@@ -274,6 +275,7 @@ def test_comparison_pdf_pages_and_table_text(
         site_figure=site_png,
         site_config=SITE_CONFIG,
         grid_config=GRID_CONFIG,
+        objective=Objective("co2", 0.0),
         config_files=["config/test.yaml"],
         config_hash="0123456789ab",
         code_version="solarev 0.1.0",

@@ -7,6 +7,7 @@ import xarray as xr
 
 import solarev.logs
 from solarev.config import load_yaml
+from solarev.env.objective import Objective
 from solarev.report.collect import read_kpis_table, read_learning_curves
 from solarev.report.layout import REPORT_PNGS
 from solarev.report.pdf import ComparisonInputs, build_comparison, write_pdf, write_pngs
@@ -25,6 +26,7 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
         site_figure=Path(smk.input.site_figure),
         site_config=smk.params.site,
         grid_config=smk.params.grid,
+        objective=Objective.from_config(smk.params.objective),
         config_files=smk.params.config_files,
         config_hash=smk.params.config_hash,
         code_version=code_version(),

@@ -367,7 +367,7 @@ def title_figure(info: TitleInfo) -> Figure:
     figure.text(
         0.06,
         0.88,
-        "solarev: how much CO2 does smart battery and EV charging control save?",
+        "solarev: how much cost and CO2 does smart battery and EV charging control save?",
         fontsize=FONT_SIZE + 7,
         fontweight="bold",
     )

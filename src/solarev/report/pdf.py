@@ -14,6 +14,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from solarev.control import CONTROLLERS
+from solarev.env.objective import Objective
 from solarev.report import figures, tables
 from solarev.report.layout import FIGURES
 
@@ -30,6 +31,7 @@ class ComparisonInputs:
     site_figure: Path  # results/figures/site.png, drawn once by the site stage
     site_config: Mapping[str, Any]  # the config's `site` keys the title page names
     grid_config: Mapping[str, Any]  # the config's `grid` keys (the tariff the title page states)
+    objective: Objective  # what the shares are of (config env.objective)
     config_files: Sequence[str]
     config_hash: str
     code_version: str
@@ -42,27 +44,31 @@ class Comparison:
     pages: dict[str, Figure]  # by FIGURES name
 
 
-def share_text(summary: pd.DataFrame, controller: str) -> str:
+def share_text(summary: pd.DataFrame, controller: str, share: str = "optimum_share") -> str:
     """'32 %', with '[31, 34]' (the CI) for a controller with seeds."""
-    row = summary[(summary["controller"] == controller) & (summary["kpi"] == "optimum_share")].iloc[0]
+    row = summary[(summary["controller"] == controller) & (summary["kpi"] == share)].iloc[0]
     if row["runs"] == 1:
         return f"{100 * row['point']:.0f} %"
     return f"{100 * row['point']:.0f} % [{100 * row['low']:.0f}, {100 * row['high']:.0f}]"
 
 
-def headline(summary: pd.DataFrame, confidence: float) -> list[str]:
-    """The answer: what the optimum saves, how much of it each controller gets, and the EV energy the
-    agents leave unmet (the price an agent may pay for its CO2)."""
+def headline(summary: pd.DataFrame, confidence: float, objective: Objective) -> list[str]:
+    """The answer: what the optimum saves on the objective and in CO2 (both settled for the stored energy
+    left), how much of it each controller gets, cost and CO2 per controller, and the EV energy the agents
+    leave unmet (the price an agent may pay for its saving)."""
     point = summary.set_index(["kpi", "controller"])["point"]
-    co2 = point["co2_kg"]
-    saving = co2["uncontrolled"] - co2["optimum"]
+    settled, co2 = point["objective"], point["co2_kg"]
+    saving = settled["uncontrolled"] - settled["optimum"]
+    co2_saving = point["co2_settled_kg"]["uncontrolled"] - point["co2_settled_kg"]["optimum"]
     agents = point["optimum_share"].drop(list(CONTROLLERS), errors="ignore")
     ranked = agents.sort_values(ascending=False).index
     unmet = point["ev_unmet_kwh"]
     return [
-        f"The LP optimum (perfect foresight) saves {saving:,.0f} kg CO2 per week, "
-        f"{saving / co2['uncontrolled']:.1%} of the uncontrolled site's {co2['uncontrolled']:,.0f} kg.",
-        f"Rule-based control reaches {share_text(summary, 'rule_based')} of that saving.",
+        f"Objective: {objective.name}. The LP optimum (perfect foresight) saves {saving:,.0f} "
+        f"{objective.unit} per week, {saving / settled['uncontrolled']:.1%} of the uncontrolled site's "
+        f"{settled['uncontrolled']:,.0f}, and {co2_saving:,.0f} kg CO2 (settled for the stored energy left).",
+        f"Rule-based control reaches {share_text(summary, 'rule_based')} of the objective's saving and "
+        f"{share_text(summary, 'rule_based', 'optimum_share_co2')} of the CO2 saving.",
         f"Agents, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
         + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked)
         + ".",
@@ -153,7 +159,7 @@ def build_comparison(
             code_version=inputs.code_version,
             date=date or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             study=study_lines(inputs),
-            headline=headline(summary, bootstrap.confidence),
+            headline=headline(summary, bootstrap.confidence, inputs.objective),
         )
     )
     return Comparison(summary=summary, title=title, pages=pages)
