@@ -2,8 +2,9 @@
 
 - uncontrolled: every EV charges at full power from arrival until it holds its energy; the battery idles.
 - rule_based: EVs as uncontrolled; the battery charges from the PV surplus left after load and EVs and
-  discharges to cover the site's import. The site has no grid-connection limit in the config, so "within
-  the site limits" reduces to the charger and battery power limits CityLearn enforces.
+  discharges to cover the site's import, within the charger and battery power limits CityLearn enforces.
+  It reads no grid signal: it ignores prices, demand-charge windows and the config's grid limits (greedy
+  on the PV surplus, the question being how far that gets against the objective's optimum).
 By construction rule_based never imports more than uncontrolled: it charges only from what would be
 exported and discharges at most what would be imported.
 """
