@@ -107,6 +107,9 @@ CONFIG_EDITS = {
     "training.seeds": ([0, 1, 2], {"train": ALGORITHMS, "evaluate": ALGORITHMS, **REPORT}),
     "env.forecast_steps": (2, {**AGENTS, **REPORT}),
     "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 1, **AGENTS, **REPORT}),
+    # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.
+    "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SCHEMA),
+    "env.objective": ("co2", {"control": 3, **AGENTS, **REPORT}),
 }
 # Edits that only make sense together with another.
 COMPANION_EDITS = {"episodes.test_weeks": {"episodes.validation_weeks": [2]}}
