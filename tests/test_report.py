@@ -248,7 +248,12 @@ def test_comparison_pdf_pages_and_table_text(
 ):
     curves = pd.concat(
         pd.DataFrame(
-            {"timesteps": [0, 500, 1000], "co2_kg": [10.0, 9.0, 8.0 + s], "ev_unmet_kwh": 0.0}
+            {
+                "timesteps": [0, 500, 1000],
+                "objective": [5.0, 4.5, 4.0 + s],
+                "co2_kg": [10.0, 9.0, 8.0 + s],
+                "ev_unmet_kwh": 0.0,
+            }
         ).assign(algo=a, seed=s)
         for a in ("sac", "ppo")
         for s in range(3)

@@ -18,7 +18,7 @@ from solarev.env.objective import Objective
 from solarev.report import figures, tables
 from solarev.report.layout import FIGURES
 
-LEARNING_CURVE_KPIS = ("co2_kg", "ev_unmet_kwh")
+LEARNING_CURVE_KPIS = ("objective", "co2_kg", "ev_unmet_kwh")  # what the agents minimise first
 PNG_DPI = 110
 
 
