@@ -84,7 +84,8 @@ def episode_dataset(record: "EpisodeRecord", site: Site, objective: Objective) -
             charge.in_window.astype(np.int8),
             {
                 "usd_per_kw_month": charge.usd_per_kw_month,
-                "long_name": f"in demand charge {charge.name}'s window",
+                "units": "1",
+                "long_name": f"in demand charge {charge.name}'s window (1) or not (0)",
             },
         )
         for charge in grid.demand_charges
