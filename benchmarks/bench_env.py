@@ -126,12 +126,18 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Site, dict]:
     return load_site(site_files(resources), config["site"], config["bess"], config["grid"]), config
 
 
-def main() -> None:
+def site_parser(description: str) -> argparse.ArgumentParser:
+    """The command line of a benchmark on one site: --resources (or generated) and --config."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--resources", help="the site stage's outputs (default: generated)")
     parser.add_argument("--config", default=REPO / "config" / "config.yaml")
+    return parser
+
+
+def main() -> None:
+    parser = site_parser(__doc__)
     parser.add_argument("--episodes", type=int, default=3, help="timed episodes per simulator (best kept)")
     parser.add_argument("--n-envs", type=int, default=8, help="twins in the DummyVecEnv")
     args = parser.parse_args()

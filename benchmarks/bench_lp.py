@@ -11,11 +11,10 @@ at commit 26c46e9 (default site): equal objectives (within 3e-16 relative); per 
 0.1 + 11.7 s against 0.7 + 9.1 s: no margin worth a second formulation.
 """
 
-import argparse
 import tempfile
 from pathlib import Path
 
-from bench_env import REPO, prepare
+from bench_env import prepare, site_parser
 
 from solarev.control.optimum import Dispatch, solve_optimum
 from solarev.env.episodes import Window, week_windows
@@ -42,11 +41,7 @@ def report(label: str, run: Dispatch) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--resources", help="the site stage's outputs (default: generated)")
-    parser.add_argument("--config", default=REPO / "config" / "config.yaml")
+    parser = site_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=3, help="runs per window (best kept)")
     parser.add_argument("--year", action="store_true", help="also the whole year, once")
     args = parser.parse_args()
