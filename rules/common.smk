@@ -35,7 +35,7 @@ def code(name):
 
 
 def keys(section, *names):
-    """The config keys `names` of `section` that a rule reads, as one param (so its jobs rerun when one
+    """The config keys `names` of `section` that a rule reads, as one param, so that its jobs rerun when one
     of them changes and for no other config edit (whole sections would rerun them for any key).
     """
     return section_keys(config, section, names)
