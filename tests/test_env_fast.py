@@ -19,7 +19,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.control import CONTROLLERS
-from solarev.env.fast import FastSolarEvEnv, make_fast_env, training_env_factory
+from solarev.env.fast import FastSolarEvEnv, make_fast_env, simulator_env, training_env_factory
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
 from solarev.evaluate.controllers import evaluate_controller
@@ -240,6 +240,15 @@ def test_training_env_factory_picks_the_simulator(tiny_citylearn):
     assert isinstance(factory_env("citylearn", tiny_citylearn), SolarEvEnv)
     with pytest.raises(ValueError, match="training.simulator: 'gym' is not allowed .*fast, citylearn"):
         factory_env("gym", tiny_citylearn)
+
+
+def test_learning_curves_are_scored_on_the_training_simulator(tiny_citylearn):
+    """Rule train evaluates on the validation weeks with simulator_env: the twin when training on it."""
+    site, config = tiny_citylearn.site, tiny_citylearn.config
+    simulated = (site, tiny_citylearn.schema_path, config["episodes"], config["env"], "validation")
+    twin, reference = simulator_env("fast", *simulated), simulator_env("citylearn", *simulated)
+    assert isinstance(twin, FastSolarEvEnv) and isinstance(reference, SolarEvEnv)
+    assert twin.windows == reference.windows
 
 
 def test_make_fast_env_mirrors_make_env(tiny_citylearn):

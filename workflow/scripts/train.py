@@ -1,11 +1,11 @@
 """Rule train: one agent (algorithm, seed) on the training weeks, resuming from its checkpoint after a crash;
-learning curve on the validation weeks in CityLearn."""
+learning curve on the validation weeks, simulated like the training (by default the numpy twin, proven equal
+to CityLearn; the test weeks are scored in CityLearn by rule evaluate_agent)."""
 
 from pathlib import Path
 
 import solarev.logs
-from solarev.env.fast import training_env_factory
-from solarev.env.gym_env import make_env
+from solarev.env.fast import simulator_env, training_env_factory
 from solarev.env.socket_grouping import socket_groups
 from solarev.evaluate.runs import mean_kpis
 from solarev.rl.presets import agent_settings
@@ -41,11 +41,12 @@ spec = RunSpec(
     threads=smk.threads,
     action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw),
 )
+simulated = (training["simulator"], site, schema_path, episodes, env_config)
 with training_device(training["device"], settings) as device:
     train(
-        training_env_factory(training["simulator"], site, schema_path, episodes, env_config, "training"),
+        training_env_factory(*simulated, "training"),
         spec,
-        mean_kpis(make_env(site, schema_path, episodes, env_config, "validation")),
+        mean_kpis(simulator_env(*simulated, "validation")),
         device,
         log,
     )

@@ -210,6 +210,27 @@ def make_fast_env(
     return FastSolarEvEnv(site, split_windows(site, episodes, split), **env_options(env_config, split))
 
 
+def checked_simulator(simulator: str) -> str:
+    if simulator not in SIMULATORS:
+        raise ValueError(f"training.simulator: {simulator!r} is not allowed (allowed: {', '.join(SIMULATORS)})")
+    return simulator
+
+
+def simulator_env(
+    simulator: str,
+    site: Site,
+    schema_path: str | Path | None,
+    episodes: Mapping[str, Any],
+    env_config: Mapping[str, Any],
+    split: str,
+) -> SiteEnv:
+    """The env of `split` on `simulator` (config training.simulator): "fast" (the twin; schema_path unused)
+    or "citylearn"."""
+    if checked_simulator(simulator) == "fast":
+        return make_fast_env(site, episodes, env_config, split)
+    return make_env(site, schema_path, episodes, env_config, split)
+
+
 def training_env_factory(
     simulator: str,
     site: Site,
@@ -218,10 +239,6 @@ def training_env_factory(
     env_config: Mapping[str, Any],
     split: str,
 ) -> Callable[[int], gym.Env]:
-    """seed -> env of `split` on `simulator` (config training.simulator): "fast" (the twin; schema_path
-    unused) or "citylearn". The seed is unused: SB3 seeds each env through reset()."""
-    if simulator == "fast":
-        return lambda seed: make_fast_env(site, episodes, env_config, split)
-    if simulator == "citylearn":
-        return lambda seed: make_env(site, schema_path, episodes, env_config, split)
-    raise ValueError(f"training.simulator: {simulator!r} is not allowed (allowed: {', '.join(SIMULATORS)})")
+    """seed -> simulator_env(...). The seed is unused: SB3 seeds each env through reset()."""
+    checked_simulator(simulator)
+    return lambda seed: simulator_env(simulator, site, schema_path, episodes, env_config, split)
