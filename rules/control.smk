@@ -1,8 +1,65 @@
-"""Reference controllers on the held-out test weeks: uncontrolled, rule_based and the LP optimum."""
+"""Reference controllers on the held-out test weeks: uncontrolled, rule_based, rule_tuned (thresholds tuned
+on the training weeks by rule tune_rule), the MPC on forecasts and on perfect ones, and the LP optimum."""
+
+
+def controller_inputs(wildcards):
+    """rule_tuned reads its tuned thresholds."""
+    if wildcards.controller == "rule_tuned":
+        return {"thresholds": "resources/rule_tuned.json"}
+    return {}
+
+
+def controller_env_keys(wildcards):
+    """Every controller is scored on the objective; the planners (LP optimum, MPC) also weigh the unmet EV
+    energy; none reads the forecasts of the agents' observation."""
+    if wildcards.controller in ("optimum", "mpc", "mpc_perfect"):
+        return keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
+    return keys("env", *OBJECTIVE_KEYS)
+
+
+def controller_episode_keys(wildcards):
+    """Controllers only see the test weeks, but the MPC's expected EV arrivals come from the training weeks."""
+    if wildcards.controller == "mpc":
+        return keys("episodes", "training_weeks", "test_weeks")
+    return keys("episodes", "test_weeks")
+
+
+def controller_config(wildcards):
+    """The `control` section's entry of the controller that has one."""
+    section = {"optimum": "optimum", "mpc": "mpc", "mpc_perfect": "mpc"}.get(wildcards.controller)
+    return keys("control", section) if section else {}
+
+
+rule tune_rule:
+    input:
+        **SITE_INPUTS,
+        code=code("tune_rule.py"),
+    output:
+        thresholds="resources/rule_tuned.json",
+        candidates="resources/rule_tuned_candidates.csv",
+    log:
+        "logs/tune_rule.log",
+    benchmark:
+        "benchmarks/tune_rule.tsv"
+    conda:
+        "../envs/solarev.yaml"
+    resources:
+        mem_mb=4000,
+    params:
+        site=keys("site", *SITE_MODEL_KEYS),
+        bess=keys("bess", *BESS_MODEL_KEYS),
+        grid=keys("grid", *GRID_KEYS),
+        # Tuned on the training weeks only: changing validation or test weeks reruns nothing here.
+        episodes=keys("episodes", "episode_days", "training_weeks"),
+        # Scored on the settled objective plus the unmet-energy penalty, on the numpy twin.
+        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh"),
+    script:
+        "../workflow/scripts/tune_rule.py"
 
 
 rule control:
     input:
+        unpack(controller_inputs),
         **SITE_INPUTS,
         schema="resources/citylearn/schema.json",
         code=code("control.py"),
@@ -21,17 +78,8 @@ rule control:
         site=keys("site", *SITE_MODEL_KEYS),
         bess=keys("bess", *BESS_MODEL_KEYS),
         grid=keys("grid", *GRID_KEYS),
-        # Controllers only see the test weeks: changing training or validation weeks reruns nothing here.
-        episodes=keys("episodes", "test_weeks"),
-        # Every controller is scored on the objective; only the LP optimum reads the unmet-energy weight
-        # and the `control` section; the others read neither the reward nor the forecasts.
-        env=lambda wildcards: (
-            keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
-            if wildcards.controller == "optimum"
-            else keys("env", *OBJECTIVE_KEYS)
-        ),
-        control=lambda wildcards: (
-            keys("control", "optimum") if wildcards.controller == "optimum" else {}
-        ),
+        episodes=controller_episode_keys,
+        env=controller_env_keys,
+        control=controller_config,
     script:
         "../workflow/scripts/control.py"

@@ -48,6 +48,7 @@ def solar_frame(spec: SyntheticSite, time: pd.DatetimeIndex, rng: np.random.Gene
         {
             "time": time.astype(str),
             "ac_kw": spec.pv_peak_kw * bell * clearness,
+            "clear_sky_ac_kw": spec.pv_peak_kw * bell,
             "ghi_w_m2": ghi,
             "dni_w_m2": 0.7 * ghi,
             "dhi_w_m2": 0.3 * ghi,

@@ -92,6 +92,9 @@ BAD_INPUTS = [
     ("training.checkpoint_every", 10**9, "training.checkpoint_every"),
     ("report.confidence", 1.0, "report.confidence"),
     *SITE_DATA_CASES,
+    ("control.mpc.horizon_hours", 0, "control.mpc.horizon_hours"),
+    ("control.mpc.resolve_every_steps", 100, "control.mpc.resolve_every_steps: 100 exceeds the horizon's 48"),
+    ("control.mpc.forecasts.pv", "sunny", "control.mpc.forecasts.pv"),
 ]
 
 

@@ -6,7 +6,6 @@ a demand charge); EV demand met; the ledger: no controller gains by emptying the
 import numpy as np
 import pytest
 
-from solarev.control import CONTROLLERS
 from solarev.control.baselines import rule_based, uncontrolled
 from solarev.control.lp import THROUGHPUT_PRICE, OptimumError
 from solarev.control.optimum import Dispatch, solve_optimum
@@ -32,6 +31,10 @@ def every_week(tiny_citylearn) -> SolarEvEnv:
         week_windows(range(site.n_steps // (7 * site.steps_per_day)), site.steps_per_day, site.n_steps),
         **env_options(env_config, "test"),
     )
+
+
+# The controllers without forecasts or tuning (the MPC and rule_tuned: test_control_mpc, test_rule_tuned).
+CONTROLLERS = ("uncontrolled", "rule_based", "optimum")
 
 
 @pytest.fixture(scope="module")

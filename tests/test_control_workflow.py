@@ -63,13 +63,15 @@ def test_every_controller_writes_kpis_and_timeseries_with_units(control_run):
             assert series.sizes["time"] == 7 * 24
             assert series["co2_kg"].attrs["units"] == "kg" and series["bess_soc"].attrs["units"] == "1"
     assert objective["uncontrolled"] >= objective["rule_based"] >= objective["optimum"] - 1e-6
-    log = (workdir / "logs/control_optimum.log").read_text()
-    assert "replayed in CityLearn" in log
+    assert all(objective[name] >= objective["optimum"] - 1e-6 for name in CONTROLLERS)
+    assert "replayed in CityLearn" in (workdir / "logs/control_optimum.log").read_text()
+    assert "solves, median" in (workdir / "logs/control_mpc.log").read_text()
+    assert json.loads((workdir / "resources/rule_tuned.json").read_text())["import_threshold_kw"] >= 0
 
 
 def test_every_rule_logs_and_benchmarks(control_run):
     _, workdir = control_run
-    for job in ("citylearn_schema", *(f"control_{name}" for name in CONTROLLERS)):
+    for job in ("citylearn_schema", "tune_rule", *(f"control_{name}" for name in CONTROLLERS)):
         assert (workdir / "logs" / f"{job}.log").exists(), job
         assert (workdir / "benchmarks" / f"{job}.tsv").exists(), job
 

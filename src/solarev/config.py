@@ -173,6 +173,17 @@ def check_training(config: Mapping[str, Any]) -> None:
             )
 
 
+def check_mpc(config: Mapping[str, Any]) -> None:
+    """A plan must cover the steps until the next solve."""
+    mpc = config["control"]["mpc"]
+    horizon_steps = mpc["horizon_hours"] * 60 / config["site"]["time_step_minutes"]
+    if mpc["resolve_every_steps"] > horizon_steps:
+        raise ConfigError(
+            f"control.mpc.resolve_every_steps: {mpc['resolve_every_steps']} exceeds the horizon's "
+            f"{horizon_steps:g} steps (control.mpc.horizon_hours {mpc['horizon_hours']})"
+        )
+
+
 def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     """Raise ConfigError naming the first bad key: schema types and ranges, then cross-key rules."""
     check_schema(config, load_yaml(schema_path))
@@ -184,6 +195,7 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_site_profiles(config)
     check_bess(config)
     check_training(config)
+    check_mpc(config)
 
 
 def section_keys(config: Mapping[str, Any], section: str, keys: Iterable[str]) -> dict[str, Any]:

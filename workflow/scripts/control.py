@@ -1,8 +1,11 @@
 """Rule control: one reference controller on the test weeks through CityLearn; KPIs and time series."""
 
+import json
 from pathlib import Path
 
 import solarev.logs
+from solarev.control.rule_tuned import RuleThresholds
+from solarev.env.episodes import week_windows
 from solarev.env.gym_env import make_env
 from solarev.evaluate.controllers import evaluate_controller
 from solarev.evaluate.runs import write_evaluation
@@ -15,7 +18,15 @@ site = load_site(
     {name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess, smk.params.grid
 )
 env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
-evaluation, dispatches = evaluate_controller(controller, env, smk.params.control)
+training_weeks = smk.params.episodes.get("training_weeks", [])  # the MPC's only
+thresholds = smk.input.get("thresholds")  # rule_tuned's only
+evaluation, dispatches = evaluate_controller(
+    controller,
+    env,
+    smk.params.control,
+    training_windows=week_windows(training_weeks, site.steps_per_day, site.n_steps),
+    rule_thresholds=thresholds and RuleThresholds.from_dict(json.loads(Path(thresholds).read_text())),
+)
 for dispatch in dispatches:
     replayed = evaluation.kpis.loc[dispatch.window.label, "co2_kg"]
     log.info(

@@ -1,7 +1,9 @@
-"""Reference controllers scored on the evaluation weeks: uncontrolled, rule_based and the LP optimum.
+"""Reference controllers scored on the evaluation weeks: uncontrolled, rule_based, rule_tuned (thresholds
+tuned on the training weeks), the MPC on forecasts (mpc) and on perfect forecasts (mpc_perfect), and the LP
+optimum.
 
 CONTROLLERS is the one list of their names: the rules, the report and the tests read it from here (this
 package's __init__ imports nothing, so that the rules can read it at DAG time without loading CityLearn).
 """
 
-CONTROLLERS = ("uncontrolled", "rule_based", "optimum")
+CONTROLLERS = ("uncontrolled", "rule_based", "rule_tuned", "mpc", "mpc_perfect", "optimum")

@@ -58,8 +58,14 @@ class WindowData:
     grid: GridSignals  # over the window's steps
     bess: Bess
     initial_energy_kwh: float
-    sessions: EpisodeSessions
-    socket_step_kwh: np.ndarray  # per socket: energy into its EV in one step at full power
+    sessions: EpisodeSessions  # an MPC's expected arrivals have socket -1 (no socket to act on yet)
+    session_step_kwh: np.ndarray  # per session: the most energy into its EV(s) in one step
+    n_sockets: int
+    # An MPC plans part of an episode: the demand charges are pro-rated to the episode's length, its peaks
+    # so far are lower bounds of the window's peaks, and the ledger holds the episode's initial energy.
+    episode_steps: int | None = None  # None: the window is the episode
+    peak_floor_kw: np.ndarray | None = None  # per demand charge; None: 0
+    ledger_energy_kwh: float | None = None  # None: initial_energy_kwh
 
     @property
     def n_steps(self) -> int:
@@ -80,6 +86,7 @@ def window_data(site: Site, window: Window) -> WindowData:
     """The site's records over `window`. Every need is deliverable: load_site rejects sessions their
     charger cannot serve (naming them), and an episode only owes what full-power charging delivers in it."""
     steps = slice(window.start, window.end)
+    sessions = episode_sessions(site, window.start, window.end)
     return WindowData(
         step_hours=site.step_hours,
         load_kwh=site.load_kwh[steps],
@@ -87,8 +94,9 @@ def window_data(site: Site, window: Window) -> WindowData:
         grid=site.grid.over(steps),
         bess=site.bess,
         initial_energy_kwh=site.bess.initial_energy_kwh,
-        sessions=episode_sessions(site, window.start, window.end),
-        socket_step_kwh=site.socket_step_kwh,
+        sessions=sessions,
+        session_step_kwh=site.socket_step_kwh[sessions.socket],
+        n_sockets=site.n_sockets,
     )
 
 
@@ -113,7 +121,7 @@ def add_evs(model: linopy.Model, data: WindowData) -> None:
     """Variables ev (per plug: session step), unmet (per session); constraint ev_need."""
     session, _ = data.plugs
     plug = pd.RangeIndex(len(session), name="plug")
-    most = xr.DataArray(data.socket_step_kwh[data.sessions.socket[session]], coords=[plug])
+    most = xr.DataArray(data.session_step_kwh[session], coords=[plug])
     ev = model.add_variables(0, most, coords=[plug], name="ev")
     sessions = pd.RangeIndex(len(data.sessions), name="session")
     unmet = model.add_variables(0, coords=[sessions], name="unmet")
@@ -148,7 +156,8 @@ def add_peaks(model: linopy.Model, data: WindowData) -> None:
     its window)."""
     charges = data.grid.demand_charges
     names = pd.Index([charge.name for charge in charges], name="demand_charge")
-    peak = model.add_variables(0, coords=[names], name="peak")
+    floor = np.zeros(len(charges)) if data.peak_floor_kw is None else data.peak_floor_kw
+    peak = model.add_variables(xr.DataArray(floor, coords=[names]), coords=[names], name="peak")
     in_window = xr.DataArray(
         np.array([charge.in_window for charge in charges], dtype=bool).reshape(len(charges), data.n_steps),
         coords=[names, data.time],
@@ -159,9 +168,14 @@ def add_peaks(model: linopy.Model, data: WindowData) -> None:
 
 
 def add_ledger(model: linopy.Model, data: WindowData) -> None:
-    """Constraint ledger: the battery ends with at least its initial energy (no credit for spending it)."""
+    """Constraint ledger: the battery ends with at least the episode's initial energy (no credit for
+    spending it), or as close to it as charging at full power since the window's start gets."""
+    target = data.initial_energy_kwh if data.ledger_energy_kwh is None else data.ledger_energy_kwh
+    bess = data.bess
+    charged = data.n_steps * bess.power_kw * data.step_hours * bess.one_way_efficiency
+    reachable = min(data.initial_energy_kwh + charged, bess.capacity_kwh)
     last = model.variables["energy"].isel(time=-1)
-    model.add_constraints(last >= data.initial_energy_kwh, name="ledger")
+    model.add_constraints(last >= min(target, reachable), name="ledger")
 
 
 def objective_terms(
@@ -170,8 +184,9 @@ def objective_terms(
     """The objective's terms by name, in the objective's unit (the objective is their sum)."""
     variables, grid = model.variables, data.grid
     weight = per_step(data, objective.import_weight(grid))
+    episode_steps = data.n_steps if data.episode_steps is None else data.episode_steps
     rates = xr.DataArray(
-        [objective.demand_rate(charge, data.n_steps, data.step_hours) for charge in grid.demand_charges],
+        [objective.demand_rate(charge, episode_steps, data.step_hours) for charge in grid.demand_charges],
         coords=[pd.Index([charge.name for charge in grid.demand_charges], name="demand_charge")],
     )
     return {

@@ -2,7 +2,7 @@
 site's own records, solved with HiGHS, and the policy that replays its plan in the env."""
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,19 +30,21 @@ class Dispatch:
 
 
 def planned_ev_kwh(data: WindowData, ev: np.ndarray) -> np.ndarray:
-    """Steps × sockets energy into the EVs from the per-plug solution."""
+    """Steps × sockets energy into the EVs from the per-plug solution (an MPC's expected arrivals, with no
+    socket, left out)."""
     session, step = data.plugs
-    ev_kwh = np.zeros((data.n_steps, len(data.socket_step_kwh)))
-    np.add.at(ev_kwh, (step, data.sessions.socket[session]), ev)
+    socket = data.sessions.socket[session]
+    at_socket = socket >= 0
+    ev_kwh = np.zeros((data.n_steps, data.n_sockets))
+    np.add.at(ev_kwh, (step[at_socket], socket[at_socket]), ev[at_socket])
     return ev_kwh
 
 
-def solve_optimum(
-    site: Site, window: Window, objective: Objective, unmet_weight: float, time_limit_s: float
+def solve_window(
+    data: WindowData, window: Window, objective: Objective, unmet_weight: float, time_limit_s: float
 ) -> Dispatch:
-    """Build and solve the window's LP from the site's records."""
+    """Build and solve the LP of `data` (the steps of `window`)."""
     started = time.perf_counter()
-    data = window_data(site, window)
     model = build_model(data, objective, unmet_weight)
     built = time.perf_counter()
     solve(model, time_limit_s, f"window {window.label} (steps {window.start}-{window.end})")
@@ -62,6 +64,17 @@ def solve_optimum(
         build_seconds=built - started,
         solve_seconds=solved - built,
     )
+
+
+def solve_optimum(
+    site: Site, window: Window, objective: Objective, unmet_weight: float, time_limit_s: float
+) -> Dispatch:
+    """The window's LP from the site's records."""
+    started = time.perf_counter()
+    data = window_data(site, window)
+    read_seconds = time.perf_counter() - started
+    dispatch = solve_window(data, window, objective, unmet_weight, time_limit_s)
+    return replace(dispatch, build_seconds=read_seconds + dispatch.build_seconds)
 
 
 def optimum(env: SolarEvEnv, time_limit_s: float) -> tuple[Policy, list[Dispatch]]:

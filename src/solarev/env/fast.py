@@ -212,7 +212,9 @@ def make_fast_env(
 
 def checked_simulator(simulator: str) -> str:
     if simulator not in SIMULATORS:
-        raise ValueError(f"training.simulator: {simulator!r} is not allowed (allowed: {', '.join(SIMULATORS)})")
+        raise ValueError(
+            f"training.simulator: {simulator!r} is not allowed (allowed: {', '.join(SIMULATORS)})"
+        )
     return simulator
 
 

@@ -1,18 +1,25 @@
 """The reference controllers scored like every policy (apart from solarev.evaluate.runs, so that an edit of
 a controller reruns the controllers' jobs and not the agents' evaluations)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from solarev.control.optimum import Dispatch
 from solarev.control.policies import controller_policy
+from solarev.control.rule_tuned import RuleThresholds
+from solarev.env.episodes import Window
 from solarev.env.gym_env import SolarEvEnv
 from solarev.evaluate.runs import Evaluation, evaluate_policy
 
 
 def evaluate_controller(
-    name: str, env: SolarEvEnv, control_config: Mapping[str, Any]
+    name: str,
+    env: SolarEvEnv,
+    control_config: Mapping[str, Any],
+    training_windows: Sequence[Window] = (),
+    rule_thresholds: RuleThresholds | None = None,
 ) -> tuple[Evaluation, list[Dispatch]]:
-    """Run reference controller `name` on every window of `env`; the LP's plans too for the optimum."""
-    policy, dispatches = controller_policy(name, env, control_config)
+    """Run reference controller `name` on every window of `env` (arguments as controller_policy's); the LP's
+    plans too for the optimum."""
+    policy, dispatches = controller_policy(name, env, control_config, training_windows, rule_thresholds)
     return evaluate_policy(env, policy), dispatches

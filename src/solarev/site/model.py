@@ -83,6 +83,7 @@ class Site:
     time: pd.DatetimeIndex
     step_hours: float
     pv_kwh: np.ndarray
+    pv_clear_sky_kwh: np.ndarray  # the same PV under a clear sky (the reference of PV forecasts)
     load_kwh: np.ndarray
     weather: pd.DataFrame
     socket_power_kw: np.ndarray
@@ -261,7 +262,7 @@ def read_site_tables(files: Mapping[str, str | Path], site_config: Mapping[str, 
     simulate raises SiteDataError naming it."""
     paths = {name: Path(files[name]) for name in PROFILE_FILES}
     time = site_time(site_config)
-    solar = read_series(paths["solar"], ["ac_kw", *WEATHER_COLUMNS], len(time))
+    solar = read_series(paths["solar"], ["ac_kw", "clear_sky_ac_kw", *WEATHER_COLUMNS], len(time))
     load = read_series(paths["mall_load"], ["load_kw"], len(time))
     sockets = read_csv(paths["ev_sockets"], ["socket", "power_kw", "battery_kwh"]).sort_values("socket")
     if not np.array_equal(sockets["socket"].to_numpy(), np.arange(len(sockets))):
@@ -290,6 +291,7 @@ def load_site(
         step_hours=step_hours,
         # A negative AC output (inverter standby at night) is dropped: CityLearn's PV only generates.
         pv_kwh=tables.solar["ac_kw"].to_numpy(float).clip(min=0) * step_hours,
+        pv_clear_sky_kwh=tables.solar["clear_sky_ac_kw"].to_numpy(float).clip(min=0) * step_hours,
         load_kwh=tables.load["load_kw"].to_numpy(float) * step_hours,
         weather=tables.solar[WEATHER_COLUMNS].reset_index(drop=True),
         socket_power_kw=sockets["power_kw"].to_numpy(float),

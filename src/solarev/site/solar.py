@@ -118,6 +118,18 @@ def synthetic_weather(
     )
 
 
+def clear_sky_weather(
+    time: pd.DatetimeIndex, site: Mapping[str, Any], temp_air_c: np.ndarray
+) -> pd.DataFrame:
+    """Ineichen clear-sky irradiance (pvlib's shipped Linke turbidity) at the site's temperatures: the
+    reference of the clear-sky index that PV forecasts persist (solarev.control.forecasts)."""
+    clear = location(site).get_clearsky(step_midpoints(time), model="ineichen")
+    return pd.DataFrame(
+        {name: clear[name].to_numpy() for name in ("ghi", "dni", "dhi")} | {"temp_air": temp_air_c},
+        index=time,
+    )
+
+
 def weather_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> pd.DataFrame:
     """A user's weather table (time, ghi, dni, dhi [W/m2], temp_air [C], optional relative_humidity [%])
     brought onto the simulation steps by time interpolation."""
@@ -199,11 +211,18 @@ def solar_profile(
     poa = plane_of_array_w_m2(weather, site, solar["system"])
     ac_kw = ac_power_kw(poa, weather["temp_air"].to_numpy(), solar["system"])
     step_hours = config_step_hours(site)
-    ac_kw = ac_kw * annual_scale(ac_kw, step_hours, site["days"], solar["scale_to_annual_kwh"])
+    scale = annual_scale(ac_kw, step_hours, site["days"], solar["scale_to_annual_kwh"])
+    clear_sky = clear_sky_weather(time, site, weather["temp_air"].to_numpy())
+    clear_sky_ac_kw = ac_power_kw(
+        plane_of_array_w_m2(clear_sky, site, solar["system"]),
+        clear_sky["temp_air"].to_numpy(),
+        solar["system"],
+    )
     return pd.DataFrame(
         {
             "time": time.astype(str),
-            "ac_kw": ac_kw,
+            "ac_kw": ac_kw * scale,
+            "clear_sky_ac_kw": clear_sky_ac_kw * scale,
             "ghi_w_m2": weather["ghi"].to_numpy(),
             "poa_w_m2": poa,
             "dni_w_m2": weather["dni"].to_numpy(),

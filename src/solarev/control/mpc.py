@@ -1,0 +1,165 @@
+"""Model-predictive control: the optimum's LP (solarev.control.lp, the same model) over the next
+`horizon_steps` steps on forecasts (solarev.control.forecasts), from the state the env is in; the first
+step of the plan is applied, and the LP is solved again every `resolve_every` steps.
+
+What carries over from the episode so far: the battery's energy, each plugged-in EV's remaining need and
+departure, and each demand charge's running peak (a lower bound of the window's peak, so that only raising
+it costs). The demand charges are pro-rated to the episode, not the horizon. The horizon ends at the
+episode's end at the latest, and its last step holds the episode's initial energy (the optimum's ledger,
+as far as charging can reach it): with perfect forecasts and a horizon covering the episode the MPC solves
+the optimum's LP from every state it reaches. A session due after the horizon owes within it only what
+full-power charging could not deliver after it.
+"""
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from solarev.control.forecasts import PERFECT, Forecaster
+from solarev.control.lp import WindowData
+from solarev.control.optimum import Dispatch, solve_window
+from solarev.env.episodes import Window
+from solarev.env.gym_env import Policy, SiteEnv
+from solarev.env.sessions import EpisodeSessions
+
+
+@dataclass(frozen=True)
+class MpcSettings:
+    horizon_steps: int
+    resolve_every: int
+    forecasts: Mapping[str, str]
+    time_limit_s: float
+
+    @classmethod
+    def from_config(cls, mpc: Mapping[str, Any], step_hours: float, perfect: bool = False) -> "MpcSettings":
+        """From the config's control.mpc; `perfect`: every forecast perfect (the mpc_perfect controller)."""
+        return cls(
+            horizon_steps=max(1, round(mpc["horizon_hours"] / step_hours)),
+            # A plan covers at least resolve_every steps (the config's check keeps it within the horizon).
+            resolve_every=mpc["resolve_every_steps"],
+            forecasts=PERFECT if perfect else mpc["forecasts"],
+            time_limit_s=mpc["time_limit_s"],
+        )
+
+
+@dataclass
+class SolveLog:
+    """Seconds per LP (build + solve) of every re-plan, for the log and benchmarks."""
+
+    seconds: list[float] = field(default_factory=list)
+
+
+def joined(parts: list[tuple[EpisodeSessions, np.ndarray]], steps: int) -> tuple[EpisodeSessions, np.ndarray]:
+    sessions = [part for part, _ in parts]
+    return (
+        EpisodeSessions(
+            session_id=np.concatenate([part.session_id for part in sessions]),
+            socket=np.concatenate([part.socket for part in sessions]),
+            first=np.concatenate([part.first for part in sessions]),
+            last=np.concatenate([part.last for part in sessions]),
+            need_kwh=np.concatenate([part.need_kwh for part in sessions]),
+            n_steps=steps,
+        ),
+        np.concatenate([step_kwh for _, step_kwh in parts]),
+    )
+
+
+def within_horizon(sessions: EpisodeSessions, step_kwh: np.ndarray, steps: int) -> EpisodeSessions:
+    """Sessions cut at the horizon's last step, owing what full power could not deliver after it."""
+    after = np.maximum(sessions.last - (steps - 1), 0)
+    return EpisodeSessions(
+        session_id=sessions.session_id,
+        socket=sessions.socket,
+        first=sessions.first,
+        last=np.minimum(sessions.last, steps - 1),
+        need_kwh=np.maximum(sessions.need_kwh - after * step_kwh, 0.0),
+        n_steps=steps,
+    )
+
+
+def plugged_in(env: SiteEnv, steps: int) -> tuple[EpisodeSessions, np.ndarray]:
+    """The EVs plugged in now: their remaining need, due when declared."""
+    now, sessions = env.step_index, env.sessions
+    here = np.flatnonzero((sessions.first <= now) & (sessions.last >= now))
+    socket = sessions.socket[here]
+    return (
+        EpisodeSessions(
+            session_id=sessions.session_id[here],
+            socket=socket,
+            first=np.zeros(len(here), dtype=int),
+            last=sessions.last[here] - now,
+            need_kwh=np.maximum(env.remaining[socket], 0.0),
+            n_steps=steps,
+        ),
+        env.site.socket_step_kwh[socket],
+    )
+
+
+def arriving(env: SiteEnv, forecaster: Forecaster, steps: int) -> tuple[EpisodeSessions, np.ndarray]:
+    """The EVs arriving after now within the horizon: the episode's own (perfect) or the expected ones."""
+    now, sessions = env.step_index, env.sessions
+    if forecaster.methods["ev_arrivals"] == "expected":
+        return forecaster.expected_arrivals(env.window.start + now, steps)
+    later = np.flatnonzero((sessions.first > now) & (sessions.first < now + steps))
+    socket = sessions.socket[later]
+    return (
+        EpisodeSessions(
+            session_id=sessions.session_id[later],
+            socket=socket,
+            first=sessions.first[later] - now,
+            last=sessions.last[later] - now,
+            need_kwh=sessions.need_kwh[later],
+            n_steps=steps,
+        ),
+        env.site.socket_step_kwh[socket],
+    )
+
+
+def horizon_data(env: SiteEnv, forecaster: Forecaster, horizon_steps: int) -> tuple[WindowData, Window]:
+    """The LP's data from now to the horizon (or the episode's end), and that span of the site."""
+    site, window = env.site, env.window
+    now = window.start + env.step_index
+    steps = min(horizon_steps, window.end - now)
+    sessions, step_kwh = joined([plugged_in(env, steps), arriving(env, forecaster, steps)], steps)
+    bess = site.bess
+    energy = float(np.clip(env.bess_soc() * bess.capacity_kwh, bess.min_energy_kwh, bess.capacity_kwh))
+    data = WindowData(
+        step_hours=site.step_hours,
+        load_kwh=forecaster.load_kwh(now, steps),
+        pv_kwh=forecaster.pv_kwh(now, steps),
+        grid=forecaster.grid(now, steps),
+        bess=bess,
+        initial_energy_kwh=energy,
+        sessions=within_horizon(sessions, step_kwh, steps),
+        session_step_kwh=step_kwh,
+        n_sockets=site.n_sockets,
+        episode_steps=window.n_steps,
+        peak_floor_kw=env.peak_kw.copy(),
+        ledger_energy_kwh=bess.initial_energy_kwh,
+    )
+    return data, Window(now, now + steps, window.label)
+
+
+def mpc(env: SiteEnv, settings: MpcSettings, forecaster: Forecaster) -> tuple[Policy, SolveLog]:
+    """The MPC as a policy on `env`, and the log of its solve times (filled as it runs)."""
+    log = SolveLog()
+    plan: dict[str, Any] = {}
+
+    def policy(observation: np.ndarray) -> np.ndarray:
+        step = env.step_index
+        if step == 0 or step - plan["step"] >= settings.resolve_every:
+            started = time.perf_counter()
+            data, span = horizon_data(env, forecaster, settings.horizon_steps)
+            plan["dispatch"] = solve_window(
+                data, span, env.objective, env.unmet_weight, settings.time_limit_s
+            )
+            plan["step"] = step
+            log.seconds.append(time.perf_counter() - started)
+        dispatch: Dispatch = plan["dispatch"]
+        offset = step - plan["step"]
+        return env.action_from_energy(dispatch.bess_kwh[offset], dispatch.ev_kwh[offset])
+
+    return policy, log

@@ -1,0 +1,127 @@
+"""The MPC and its forecasts: with perfect forecasts over the whole episode it is the optimum; it stays
+within the limits the LP encodes; a forecast does not move when the future does."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from solarev.control.forecasts import Forecaster
+from solarev.control.mpc import MpcSettings, mpc
+from solarev.control.optimum import optimum
+from solarev.env.episodes import week_windows
+from solarev.env.fast import make_fast_env
+from solarev.env.gym_env import split_windows
+from solarev.evaluate.runs import evaluate_policy
+from solarev.site.grid import GridSignals
+from solarev.site.model import Site
+
+PERFECT = {"pv": "perfect", "load": "perfect", "grid": "known", "ev_arrivals": "perfect"}
+REALISTIC = {
+    "pv": "clear_sky_persistence",
+    "load": "previous_week",
+    "grid": "known",
+    "ev_arrivals": "expected",
+}
+
+
+def run_mpc(tiny, horizon_hours: float, forecasts, resolve_every: int = 1, site: Site | None = None):
+    site = site or tiny.site
+    config = tiny.config
+    env = make_fast_env(site, config["episodes"], config["env"], "test")
+    mpc_config = {
+        **config["control"]["mpc"],
+        "horizon_hours": horizon_hours,
+        "resolve_every_steps": resolve_every,
+    }
+    settings = dataclasses.replace(MpcSettings.from_config(mpc_config, site.step_hours), forecasts=forecasts)
+    training = split_windows(site, config["episodes"], "training")
+    policy, solves = mpc(env, settings, Forecaster(site, forecasts, training))
+    return evaluate_policy(env, policy), solves, env
+
+
+def test_perfect_mpc_over_the_episode_is_the_optimum(tiny_citylearn):
+    evaluation, _, _ = run_mpc(tiny_citylearn, horizon_hours=24 * 7, forecasts=PERFECT, resolve_every=6)
+    reference_env = make_fast_env(
+        tiny_citylearn.site, tiny_citylearn.config["episodes"], tiny_citylearn.config["env"], "test"
+    )
+    policy, _ = optimum(reference_env, 60)
+    reference = evaluate_policy(reference_env, policy)
+    mpc_objective = evaluation.kpis["objective"].to_numpy()
+    optimum_objective = reference.kpis["objective"].to_numpy()
+    np.testing.assert_allclose(mpc_objective, optimum_objective, rtol=1e-3)
+
+
+def test_realistic_mpc_keeps_the_limits_and_meets_the_evs(tiny_citylearn):
+    evaluation, solves, _ = run_mpc(tiny_citylearn, horizon_hours=24, forecasts=REALISTIC)
+    site = tiny_citylearn.site
+    series = evaluation.timeseries
+    bess = site.bess
+    power_kwh = bess.power_kw * site.step_hours
+    assert (np.abs(series["bess_kwh"]) <= power_kwh * (1 + 1e-5)).all()
+    soc = series["bess_soc"].to_numpy()
+    assert (soc >= 1 - bess.depth_of_discharge - 1e-5).all() and (soc <= 1 + 1e-5).all()
+    assert float(evaluation.kpis["ev_unmet_kwh"].sum()) < 1e-3
+    assert len(solves.seconds) == series.sizes["time"]
+
+
+def test_mpc_holds_a_connection_limit(tiny_citylearn):
+    """A connection limit below the uncontrolled peak: with the forecasts right, no step imports more."""
+    site = tiny_citylearn.site
+    free, _, _ = run_mpc(tiny_citylearn, horizon_hours=24, forecasts=PERFECT)
+    peak_kw = float(free.timeseries["net_kwh"].max()) / site.step_hours
+    limit_kw = 0.9 * peak_kw
+    limited = dataclasses.replace(site, grid=dataclasses.replace(site.grid, import_limit_kw=limit_kw))
+    evaluation, _, _ = run_mpc(tiny_citylearn, horizon_hours=24, forecasts=PERFECT, site=limited)
+    assert float(evaluation.timeseries["net_kwh"].max()) / site.step_hours <= limit_kw * (1 + 1e-4)
+
+
+def perturbed_after(site: Site, now: int) -> Site:
+    """The site with every record after step `now` changed."""
+    later = np.arange(site.n_steps) > now
+    noise = np.where(later, 1.7, 1.0)
+    grid = site.grid
+    return dataclasses.replace(
+        site,
+        pv_kwh=site.pv_kwh * noise,
+        load_kwh=site.load_kwh * noise,
+        grid=GridSignals(
+            carbon_kg_per_kwh=grid.carbon_kg_per_kwh * noise,
+            import_usd_per_kwh=grid.import_usd_per_kwh * noise,
+            export_usd_per_kwh=grid.export_usd_per_kwh,
+            import_limit_kw=grid.import_limit_kw,
+            export_limit_kw=grid.export_limit_kw,
+            demand_charges=grid.demand_charges,
+        ),
+    )
+
+
+@pytest.mark.parametrize("grid_method", ["known", "previous_day"])
+def test_forecasts_use_only_the_past(tiny_citylearn, grid_method):
+    site = tiny_citylearn.site
+    methods = {**REALISTIC, "grid": grid_method}
+    training = split_windows(site, tiny_citylearn.config["episodes"], "training")
+    now, steps = 2 * 7 * site.steps_per_day + 13, 30
+    original = Forecaster(site, methods, training)
+    changed = Forecaster(perturbed_after(site, now), methods, training)
+    np.testing.assert_array_equal(original.pv_kwh(now, steps), changed.pv_kwh(now, steps))
+    np.testing.assert_array_equal(original.load_kwh(now, steps), changed.load_kwh(now, steps))
+    if grid_method == "previous_day":
+        for name in ("carbon_kg_per_kwh", "import_usd_per_kwh"):
+            np.testing.assert_array_equal(
+                getattr(original.grid(now, steps), name), getattr(changed.grid(now, steps), name)
+            )
+    perfect = Forecaster(perturbed_after(site, now), {**methods, "pv": "perfect"}, training)
+    assert not np.array_equal(perfect.pv_kwh(now, steps), original.pv_kwh(now, steps))
+
+
+def test_expected_arrivals_come_from_the_training_weeks(tiny_citylearn):
+    site = tiny_citylearn.site
+    first_week = week_windows([0], site.steps_per_day, site.n_steps)
+    forecaster = Forecaster(site, REALISTIC, first_week)
+    sessions, step_kwh = forecaster.expected_arrivals(2 * 7 * site.steps_per_day, 24)
+    assert len(sessions) > 0 and (sessions.socket == -1).all()
+    assert (sessions.need_kwh <= step_kwh * (sessions.last - sessions.first + 1) + 1e-9).all()
+    starts = site.sessions.start
+    in_week_zero = starts < 7 * site.steps_per_day
+    assert sessions.need_kwh.sum() <= site.sessions.energy_kwh[in_week_zero].sum()
