@@ -19,6 +19,8 @@ from conftest import TEST_CONFIG
 from snakemake_runner import REPO, job_counts, run_snakemake
 from snakemake_runner import TEST_CONFIG as TEST_CONFIG_FILE
 
+from solarev.control import CONTROLLERS
+
 pytestmark = pytest.mark.slow
 
 SEEDS = len(TEST_CONFIG["training"]["seeds"])
@@ -85,31 +87,39 @@ def test_the_repository_copy_alone_plans_nothing(repo_copy: Path, workdir: Path)
 ALGORITHMS = len(TEST_CONFIG["training"]["algorithms"])
 AGENTS = {"train": ALGORITHMS * SEEDS, "evaluate": ALGORITHMS * SEEDS}
 REPORT = {"collect": 1, "comparison": 1, "all": 1}
-AFTER_SCHEMA = {"citylearn_schema": 1, "control": 3, **AGENTS, **REPORT}
+CONTROLS = len(CONTROLLERS)
+AFTER_SCHEMA = {"citylearn_schema": 1, "control": CONTROLS, **AGENTS, **REPORT}
+# The site's data or model also reach the rule tuned on the twin (which reads no CityLearn schema).
+AFTER_SITE = {**AFTER_SCHEMA, "tune_rule": 1}
+# rule_tuned's control job follows its tuning.
+TUNING = {"tune_rule": 1, "control": 1}
 # Each config edit (dotted key, new value) and the exact jobs it must rerun on the tiny run: the rules read
 # config keys, not sections (docs/design.md, "Rebuild only what changed").
 CONFIG_EDITS = {
     "site.name": ("Another mall", {"site_figure": 1, "comparison": 1, "all": 1}),
     "env.random_seed": (1, AFTER_SCHEMA),
-    "episodes.test_weeks": ([1], {"control": 3, **AGENTS, **REPORT}),  # with validation_weeks [2], below
-    "episodes.episode_days": (3, {**AGENTS, **REPORT}),
+    # With validation_weeks [2] (COMPANION_EDITS).
+    "episodes.test_weeks": ([1], {"control": CONTROLS, **AGENTS, **REPORT}),
+    "episodes.episode_days": (3, {**TUNING, **AGENTS, **REPORT}),
     "control.optimum.time_limit_s": (30, {"control": 1, **REPORT}),
-    "solar.system.tilt_deg": (15.0, {"solar": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA}),
+    "control.mpc.horizon_hours": (6, {"control": 2, **REPORT}),  # mpc and mpc_perfect
+    "solar.system.tilt_deg": (15.0, {"solar": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
     "ev.classes.moto.charger_power_kw": (
         2.5,
-        {"ev_sessions": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA},
+        {"ev_sessions": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE},
     ),
-    "mall_load.daily_kwh": (100.0, {"mall_load": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA}),
-    "bess.initial_soc": (0.6, AFTER_SCHEMA),
-    "bess.design_factor": (1.3, {"bess_sizing": 1, "site_figure": 1, **AFTER_SCHEMA}),
+    "mall_load.daily_kwh": (100.0, {"mall_load": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
+    "bess.initial_soc": (0.6, AFTER_SITE),
+    "bess.design_factor": (1.3, {"bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
     "report.confidence": (0.9, {"comparison": 1, "all": 1}),
     "training.total_timesteps": (1500, {**AGENTS, **REPORT}),
     "training.seeds": ([0, 1, 2], {"train": ALGORITHMS, "evaluate": ALGORITHMS, **REPORT}),
     "env.forecast_steps": (2, {**AGENTS, **REPORT}),
-    "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 1, **AGENTS, **REPORT}),
+    # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
+    "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
     # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.
-    "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SCHEMA),
-    "env.objective": ("co2", {"control": 3, **AGENTS, **REPORT}),
+    "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SITE),
+    "env.objective": ("co2", {"control": CONTROLS, "tune_rule": 1, **AGENTS, **REPORT}),
 }
 # Edits that only make sense together with another.
 COMPANION_EDITS = {"episodes.test_weeks": {"episodes.validation_weeks": [2]}}

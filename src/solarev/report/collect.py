@@ -1,6 +1,6 @@
 """Gather every run's KPIs and time series into results/kpis.csv and results/timeseries.nc.
 
-A run is a reference controller (uncontrolled, rule_based, optimum: deterministic, no seed) or an agent
+A run is a reference controller (solarev.control.CONTROLLERS: deterministic, no seed) or an agent
 (algorithm, seed). kpis.csv holds one row per run and held-out week, seed empty for the controllers, with
 `optimum_share`. The dataset has dims controller, seed and time; a controller's series does not depend on
 the seed and is repeated along it (coordinate `seeded` says which controllers have seeds).

@@ -41,10 +41,20 @@ KPIS = {  # KPI -> name, unit (as displayed)
     "co2_settled_kg": ("CO2 settled for stored energy", "kg"),
     "objective": ("Objective (settled)", "-"),
 }
-CONTROLLER_LABELS = {"uncontrolled": "Uncontrolled", "rule_based": "Rule-based", "optimum": "LP optimum"}
+CONTROLLER_LABELS = {
+    "uncontrolled": "Uncontrolled",
+    "rule_based": "Rule-based",
+    "rule_tuned": "Tuned rule",
+    "mpc": "MPC (forecasts)",
+    "mpc_perfect": "MPC (perfect forecasts)",
+    "optimum": "LP optimum",
+}
 CONTROLLER_COLORS = {  # the same colour for a controller on every page
     "uncontrolled": "#b2182b",
     "rule_based": "#ef8a62",
+    "rule_tuned": "#fdb863",
+    "mpc": "#7fbc41",
+    "mpc_perfect": "#b8e186",
     "optimum": "#1a9850",
     "sac": "#2166ac",
     "ppo": "#762a83",

@@ -31,7 +31,7 @@ class Bootstrap:
 
 
 def controller_order(kpis: pd.DataFrame) -> list[str]:
-    """Reference controllers first (uncontrolled, rule_based, optimum), then the agents as listed."""
+    """Reference controllers first (in solarev.control.CONTROLLERS' order), then the agents as listed."""
     present = list(dict.fromkeys(kpis["controller"]))
     return [c for c in CONTROLLERS if c in present] + [c for c in present if c not in CONTROLLERS]
 
