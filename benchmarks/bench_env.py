@@ -1,8 +1,9 @@
 """Speed and yardsticks of the CityLearn site: steps/s of raw CityLearn, of the SB3 wrapper on the same
 site (the wrapper should keep >= 0.9 of raw) and of the numpy twin (solarev.env.fast, single env and
 --n-envs in a DummyVecEnv; target >= 50x raw CityLearn), the twin's largest difference from CityLearn over
-a timed episode, and CO2 per test week for the three reference controllers with the LP-vs-replay gap (the
-LP's build and solve times: benchmarks/bench_lp.py).
+a timed episode, and CO2 per test week for uncontrolled, rule_based and the optimum with the LP-vs-replay
+gap (the LP's build and solve times: benchmarks/bench_lp.py; the MPC and the tuned rule:
+benchmarks/bench_mpc.py).
 
     .venv/bin/python benchmarks/bench_env.py                     # the default site, generated afresh
     .venv/bin/python benchmarks/bench_env.py --resources resources --config config/config.yaml
@@ -25,7 +26,6 @@ from citylearn.citylearn import CityLearnEnv
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from solarev.config import load_yaml
-from solarev.control import CONTROLLERS
 from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
@@ -33,6 +33,8 @@ from solarev.evaluate.controllers import evaluate_controller
 from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]
+# The controllers that need neither forecasts nor tuning.
+CONTROLLERS = ("uncontrolled", "rule_based", "optimum")
 
 
 def raw_episode(env: CityLearnEnv, rng: np.random.Generator) -> int:

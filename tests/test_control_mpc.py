@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from solarev.control.forecasts import Forecaster
+from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import optimum
 from solarev.env.episodes import week_windows
@@ -125,3 +125,13 @@ def test_expected_arrivals_come_from_the_training_weeks(tiny_citylearn):
     starts = site.sessions.start
     in_week_zero = starts < 7 * site.steps_per_day
     assert sessions.need_kwh.sum() <= site.sessions.energy_kwh[in_week_zero].sum()
+
+
+def test_forecast_errors_are_zero_only_for_perfect_forecasts(tiny_citylearn):
+    site = tiny_citylearn.site
+    weeks = week_windows([2], site.steps_per_day, site.n_steps)
+    training = week_windows([0], site.steps_per_day, site.n_steps)
+    perfect = forecast_errors(Forecaster(site, PERFECT, training), weeks, 12)
+    realistic = forecast_errors(Forecaster(site, REALISTIC, training), weeks, 12)
+    assert perfect == {"pv": 0.0, "load": 0.0}
+    assert realistic["pv"] > 0 and realistic["load"] > 0

@@ -171,3 +171,22 @@ class Forecaster:
             n_steps=steps,
         )
         return sessions, step_kwh
+
+
+def forecast_errors(
+    forecaster: Forecaster, windows: Sequence[Window], horizon_steps: int
+) -> dict[str, float]:
+    """nMAE of the PV and load forecasts made at every step of `windows` over the next `horizon_steps`
+    (leads 1 and on; lead 0 is observed): mean absolute error over the mean of the records."""
+    site = forecaster.site
+    errors = {}
+    for signal, records in (("pv", site.pv_kwh), ("load", site.load_kwh)):
+        forecast = getattr(forecaster, f"{signal}_kwh")
+        absolute, actual = [], []
+        for window in windows:
+            for now in range(window.start, window.end - 1):
+                steps = min(horizon_steps, window.end - now)
+                absolute.append(np.abs(forecast(now, steps)[1:] - records[now + 1 : now + steps]))
+                actual.append(records[now + 1 : now + steps])
+        errors[signal] = float(np.concatenate(absolute).mean() / np.concatenate(actual).mean())
+    return errors

@@ -8,7 +8,7 @@ import numpy as np
 
 from solarev.control import CONTROLLERS
 from solarev.control.baselines import rule_based, uncontrolled
-from solarev.control.forecasts import Forecaster
+from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import Dispatch, optimum
 from solarev.control.rule_tuned import RuleThresholds, rule_tuned
@@ -23,7 +23,17 @@ def mpc_policy(
 ) -> Policy:
     """mpc (the configured forecasts) or mpc_perfect; logs its solve times when an episode ends."""
     settings = MpcSettings.from_config(mpc_config, env.site.step_hours, perfect=name == "mpc_perfect")
-    policy, solves = mpc(env, settings, Forecaster(env.site, settings.forecasts, training_windows))
+    forecaster = Forecaster(env.site, settings.forecasts, training_windows)
+    errors = forecast_errors(forecaster, env.windows, settings.horizon_steps)
+    log.info(
+        "%s forecasts %s: nMAE over the episodes' steps, %d steps ahead: PV %.3f, load %.3f",
+        name,
+        dict(settings.forecasts),
+        settings.horizon_steps,
+        errors["pv"],
+        errors["load"],
+    )
+    policy, solves = mpc(env, settings, forecaster)
 
     def logged(observation: np.ndarray) -> np.ndarray:
         action = policy(observation)
