@@ -26,6 +26,7 @@ legacy and v1 semantics agree (absent slots are filled explicitly), and HiGHS is
 (io_api="direct"): no files, nothing downloaded.
 """
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -41,6 +42,8 @@ from solarev.site.grid import GridSignals
 from solarev.site.model import CHARGER_EFFICIENCY, Bess, Site
 
 THROUGHPUT_PRICE = 1e-6  # × the import weight w_t, per kWh charged or discharged
+# linopy logs 15 lines per solve at INFO: an MPC's thousand solves would drown the job's log.
+logging.getLogger("linopy").setLevel(logging.WARNING)
 
 
 class OptimumError(RuntimeError):

@@ -1,6 +1,7 @@
 """Model-predictive control: the optimum's LP (solarev.control.lp, the same model) over the next
-`horizon_steps` steps on forecasts (solarev.control.forecasts), from the state the env is in; the first
-step of the plan is applied, and the LP is solved again every `resolve_every` steps.
+`horizon_steps` steps on forecasts (solarev.control.forecasts), from the state the env is in; the plan's
+first `resolve_every` steps are applied, then the LP is solved again (EVs that arrive in between charge at
+full power until the next solve: the plan has their expected energy, not their sockets).
 
 What carries over from the episode so far: the battery's energy, each plugged-in EV's remaining need and
 departure, and each demand charge's running peak (a lower bound of the window's peak, so that only raising
@@ -147,6 +148,7 @@ def mpc(env: SiteEnv, settings: MpcSettings, forecaster: Forecaster) -> tuple[Po
     """The MPC as a policy on `env`, and the log of its solve times (filled as it runs)."""
     log = SolveLog()
     plan: dict[str, Any] = {}
+    expected_arrivals = forecaster.methods["ev_arrivals"] == "expected"
 
     def policy(observation: np.ndarray) -> np.ndarray:
         step = env.step_index
@@ -160,6 +162,12 @@ def mpc(env: SiteEnv, settings: MpcSettings, forecaster: Forecaster) -> tuple[Po
             log.seconds.append(time.perf_counter() - started)
         dispatch: Dispatch = plan["dispatch"]
         offset = step - plan["step"]
-        return env.action_from_energy(dispatch.bess_kwh[offset], dispatch.ev_kwh[offset])
+        ev_kwh = dispatch.ev_kwh[offset]
+        if (
+            expected_arrivals
+        ):  # EVs that arrived since the plan have no socket in it: full power until the next
+            arrived = env.needs_start[plan["step"] + 1 : step + 1].any(axis=0)
+            ev_kwh = np.where(arrived, env.asap_ev_kwh(), ev_kwh)
+        return env.action_from_energy(dispatch.bess_kwh[offset], ev_kwh)
 
     return policy, log
