@@ -44,3 +44,34 @@ def keys(section, *names):
 def optional_file(name, path):
     """A named input for a user-supplied file that the config may leave out (None): no input then."""
     return {name: path} if path else {}
+
+
+# The control rule's inputs and params per controller (rules/control.smk).
+def controller_inputs(wildcards):
+    """rule_tuned reads its tuned thresholds."""
+    if wildcards.controller == "rule_tuned":
+        return {"thresholds": "resources/rule_tuned.json"}
+    return {}
+
+
+def controller_env_keys(wildcards):
+    """Every controller is scored on the objective; the planners (LP optimum, MPC) also weigh the unmet EV
+    energy; none reads the forecasts of the agents' observation."""
+    if wildcards.controller in ("optimum", "mpc", "mpc_perfect"):
+        return keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
+    return keys("env", *OBJECTIVE_KEYS)
+
+
+def controller_episode_keys(wildcards):
+    """Controllers only see the test weeks, but the MPC's expected EV arrivals come from the training weeks."""
+    if wildcards.controller == "mpc":
+        return keys("episodes", "training_weeks", "test_weeks")
+    return keys("episodes", "test_weeks")
+
+
+def controller_config(wildcards):
+    """The `control` section's entry of the controller that has one."""
+    section = {"optimum": "optimum", "mpc": "mpc", "mpc_perfect": "mpc"}.get(
+        wildcards.controller
+    )
+    return keys("control", section) if section else {}
