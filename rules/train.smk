@@ -51,6 +51,7 @@ rule train:
             "device",
             "checkpoint_every",
             "eval_every",
+            "model_selection",
         ),
         # Training never sees the test weeks: changing them reruns only the evaluations.
         episodes=keys("episodes", "episode_days", "training_weeks", "validation_weeks"),

@@ -77,7 +77,7 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
     train(
         lambda seed: tiny_citylearn.env("training"),
         spec,
-        evaluate_policy_fn=lambda policy: {"co2_kg": 0.0},
+        evaluate_policy_fn=lambda policy: {"objective": 0.0, "co2_kg": 0.0},
         device="cpu",
         log=logging.getLogger("test"),
     )

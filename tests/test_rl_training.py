@@ -1,5 +1,6 @@
 """Training on a small built-in env (Pendulum, actions rescaled to [-1, 1]): outputs, determinism on CPU,
-and resuming after a crash or a SIGKILL from the last checkpoint."""
+model selection on the validation evaluations, and resuming after a crash or a SIGKILL from the last
+checkpoint with the model selected so far."""
 
 import logging
 import os
@@ -9,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ def make_pendulum(seed: int) -> gym.Env:
 
 
 def evaluate_on_pendulum(policy: Policy) -> dict[str, float]:
-    """One fixed episode; two KPIs so that the learning curve has several columns."""
+    """One fixed episode; two KPIs so that the learning curve has several columns. The objective (what model
+    selection minimises) is the negated return."""
     env = make_pendulum(0)
     observation, _ = env.reset(seed=1234)
     rewards, actions = [], []
@@ -45,7 +47,7 @@ def evaluate_on_pendulum(policy: Policy) -> dict[str, float]:
         observation, reward, _, _, _ = env.step(action)
         rewards.append(reward)
         actions.append(action)
-    return {"return": float(np.sum(rewards)), "mean_abs_action": float(np.mean(np.abs(actions)))}
+    return {"objective": -float(np.sum(rewards)), "mean_abs_action": float(np.mean(np.abs(actions)))}
 
 
 def settings_for(algo: str, **changes: Any) -> AgentSettings:
@@ -61,17 +63,44 @@ def train_pendulum(
     every: int,
     evaluate: Any = evaluate_on_pendulum,
     device: str = "cpu",
+    selection: str = "best_validation",
 ) -> dict[str, Any]:
     spec = RunSpec(
-        settings, seed=SEED, total_timesteps=total, checkpoint_every=every, eval_every=every, run_dir=run_dir
+        settings,
+        seed=SEED,
+        total_timesteps=total,
+        checkpoint_every=every,
+        eval_every=every,
+        run_dir=run_dir,
+        model_selection=selection,
     )
     return train(make_pendulum, spec, evaluate_policy_fn=evaluate, device=device, log=log)
 
 
-def policy_outputs(run_dir: Path) -> np.ndarray:
-    policy = load_policy(run_dir)
+def probe_actions(policy: Policy) -> np.ndarray:
+    """The policy's actions on fixed observations: tells two models apart."""
     observations = np.random.default_rng(0).uniform(-1, 1, (20, 3)).astype(np.float32)
     return np.array([policy(observation) for observation in observations])
+
+
+def policy_outputs(run_dir: Path) -> np.ndarray:
+    return probe_actions(load_policy(run_dir))
+
+
+class ScriptedValidation:
+    """The pendulum's KPIs with a set objective per evaluation, so that a test knows which model is the best;
+    the learning curve's rows so far say which evaluation this is (in a resumed run too). Keeps the probe
+    actions of every policy it evaluated."""
+
+    def __init__(self, run_dir: Path, objectives: Sequence[float]):
+        self.curve_path = run_dir / "learning_curve.csv"
+        self.objectives = objectives
+        self.probes: list[np.ndarray] = []
+
+    def __call__(self, policy: Policy) -> dict[str, float]:
+        self.probes.append(probe_actions(policy))
+        done = len(pd.read_csv(self.curve_path)) if self.curve_path.exists() else 0
+        return {**evaluate_on_pendulum(policy), "objective": self.objectives[done]}
 
 
 @pytest.fixture
@@ -91,7 +120,7 @@ def test_same_seed_on_cpu_gives_identical_runs(
         assert summary["num_timesteps"] == 300 and summary["resumed_from"] is None
 
     curves = [pd.read_csv(run_dir / "learning_curve.csv") for run_dir in runs]
-    assert list(curves[0].columns) == ["timesteps", "wall_time_s", "return", "mean_abs_action"]
+    assert list(curves[0].columns) == ["timesteps", "wall_time_s", "objective", "mean_abs_action"]
     assert curves[0]["timesteps"].iloc[[0, -1]].tolist() == [0, 300]
     pd.testing.assert_frame_equal(
         curves[0].drop(columns="wall_time_s"), curves[1].drop(columns="wall_time_s")
@@ -110,27 +139,59 @@ def test_same_seed_on_cpu_gives_identical_runs(
     assert re.search("checkpoint at (150|200) steps", caplog.text)  # the first rollout boundary from 150 on
 
 
-def test_loaded_policy_repeats_the_final_evaluation(tmp_path: Path, log: logging.Logger) -> None:
-    """load_policy applies the saved observation normalisation, as the policy evaluated in training did."""
-    train_pendulum(settings_for("a2c"), tmp_path, log, total=100, every=100)
-    final = pd.read_csv(tmp_path / "learning_curve.csv").iloc[-1]
-    assert evaluate_on_pendulum(load_policy(tmp_path)) == final[["return", "mean_abs_action"]].to_dict()
+def test_loaded_policy_repeats_the_selected_evaluation(tmp_path: Path, log: logging.Logger) -> None:
+    """The run keeps its best model on validation, and load_policy applies the saved observation
+    normalisation, as the policy evaluated in training did."""
+    train_pendulum(settings_for("a2c"), tmp_path, log, total=300, every=100)
+    curve = pd.read_csv(tmp_path / "learning_curve.csv")
+    best = curve.loc[curve["objective"].idxmin()]
+    assert evaluate_on_pendulum(load_policy(tmp_path)) == best[["objective", "mean_abs_action"]].to_dict()
+    record = load_yaml(tmp_path / "config.yaml")
+    assert record["model_selection"] == "best_validation"
+    assert record["selected_model"] == {
+        "timesteps": best["timesteps"],
+        "validation_objective": best["objective"],
+    }
+    assert not (tmp_path / "selected").exists()
     (tmp_path / "vecnormalize.pkl").unlink()
-    assert evaluate_on_pendulum(load_policy(tmp_path))["return"] != final["return"]
+    assert evaluate_on_pendulum(load_policy(tmp_path))["objective"] != best["objective"]
+
+
+@pytest.mark.parametrize(
+    ("selection", "kept"),
+    [("best_validation", 1), ("final", -1)],  # evaluations at 0, 100, 200, 300, 400; a tie keeps the earlier
+)
+def test_the_scored_model_is_the_selected_one(
+    selection: str, kept: int, tmp_path: Path, log: logging.Logger
+) -> None:
+    validation = ScriptedValidation(tmp_path, [5.0, 2.0, 3.0, 2.0, 4.0])
+    train_pendulum(
+        settings_for("a2c"), tmp_path, log, total=400, every=100, evaluate=validation, selection=selection
+    )
+    curve = pd.read_csv(tmp_path / "learning_curve.csv")
+    assert curve["objective"].tolist() == validation.objectives
+    np.testing.assert_array_equal(policy_outputs(tmp_path), validation.probes[kept])
+    assert not np.array_equal(validation.probes[1], validation.probes[-1])  # the two models differ
+    record = load_yaml(tmp_path / "config.yaml")
+    assert record["model_selection"] == selection
+    assert record["selected_model"] == {
+        "timesteps": int(curve["timesteps"].iloc[kept]),
+        "validation_objective": validation.objectives[kept],
+    }
 
 
 class Crash(RuntimeError):
     pass
 
 
-def crash_after(evaluations: int) -> Any:
+def crash_after(evaluations: int, evaluate_policy: Any = evaluate_on_pendulum) -> Any:
     calls = []
 
     def evaluate(policy: Policy) -> Mapping[str, float]:
         calls.append(1)
         if len(calls) > evaluations:
             raise Crash
-        return evaluate_on_pendulum(policy)
+        return evaluate_policy(policy)
 
     return evaluate
 
@@ -140,11 +201,22 @@ def test_ppo_resumes_after_a_crash(
 ) -> None:
     caplog.set_level(logging.INFO)
     settings = settings_for("ppo")
-    crashed, copy = tmp_path / "run", tmp_path / "copy"
+    crashed, copy, uninterrupted = tmp_path / "run", tmp_path / "copy", tmp_path / "uninterrupted"
+    # The best model is the one at 200 steps, evaluated before the crash: the resumed run must keep it.
+    objectives = [3.0, 1.0, 2.0, 4.0]
     with pytest.raises(Crash):  # evaluations at 0 and 200 (then the checkpoint), crash at 400
-        train_pendulum(settings, crashed, log, total=600, every=200, evaluate=crash_after(2))
+        train_pendulum(
+            settings,
+            crashed,
+            log,
+            total=600,
+            every=200,
+            evaluate=crash_after(2, ScriptedValidation(crashed, objectives)),
+        )
     shutil.copytree(crashed, copy)
-    summary = train_pendulum(settings, crashed, log, total=600, every=200)
+    summary = train_pendulum(
+        settings, crashed, log, total=600, every=200, evaluate=ScriptedValidation(crashed, objectives)
+    )
     assert "resuming from checkpoint at 200 steps" in caplog.text
     assert summary["resumed_from"] == 200 and summary["num_timesteps"] == 600
     curve = pd.read_csv(crashed / "learning_curve.csv")
@@ -152,11 +224,24 @@ def test_ppo_resumes_after_a_crash(
     # 2 envs: one episode each before the checkpoint (kept), none of the crashed session's, 2 each after it
     assert len(pd.read_csv(crashed / "monitor.csv", skiprows=1)) == 2 + 4
 
-    train_pendulum(settings, copy, log, total=600, every=200)  # the same checkpoint resumed again
+    assert summary["selected_model"] == {"timesteps": 200, "validation_objective": 1.0}
+
+    # the same checkpoint resumed again
+    train_pendulum(settings, copy, log, total=600, every=200, evaluate=ScriptedValidation(copy, objectives))
     pd.testing.assert_frame_equal(
         pd.read_csv(copy / "learning_curve.csv").drop(columns="wall_time_s"),
         curve.drop(columns="wall_time_s"),
     )
+    train_pendulum(
+        settings,
+        uninterrupted,
+        log,
+        total=600,
+        every=200,
+        evaluate=ScriptedValidation(uninterrupted, objectives),
+    )
+    for run in (crashed, copy):
+        np.testing.assert_array_equal(policy_outputs(run), policy_outputs(uninterrupted))
 
 
 def test_a_checkpoint_of_other_hyperparameters_is_not_resumed(
@@ -173,34 +258,45 @@ def test_a_checkpoint_of_other_hyperparameters_is_not_resumed(
 def test_sac_resumes_after_sigkill_with_its_replay_buffer(
     tmp_path: Path, log: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A real kill: a training job in a subprocess gets SIGKILL as soon as its first checkpoint exists."""
+    """A real kill: a training job in a subprocess gets SIGKILL as soon as its first checkpoint exists. The
+    best model (at 300 steps) comes before the kill: the resumed run keeps it, as an uninterrupted run."""
     caplog.set_level(logging.INFO)
-    total, every = 900, 300
+    total, every, objectives = 900, 300, [3.0, 1.0, 2.0, 4.0]
+    run, uninterrupted = tmp_path / "run", tmp_path / "uninterrupted"
     job = (
         f"import logging, sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-        "from pathlib import Path; from test_rl_training import settings_for, train_pendulum\n"
-        f"train_pendulum(settings_for('sac'), Path({str(tmp_path)!r}), logging.getLogger(), "
-        f"{total}, {every})\n"
+        "from pathlib import Path\n"
+        "from test_rl_training import ScriptedValidation, settings_for, train_pendulum\n"
+        f"run = Path({str(run)!r})\n"
+        f"train_pendulum(settings_for('sac'), run, logging.getLogger(), {total}, {every}, "
+        f"evaluate=ScriptedValidation(run, {objectives}))\n"
     )
     process = subprocess.Popen([sys.executable, "-c", job], stderr=subprocess.DEVNULL)
     try:
-        while not list((tmp_path / "checkpoints").glob("steps_*")):
+        while not list((run / "checkpoints").glob("steps_*")):
             assert process.poll() is None, "the job ended before its first checkpoint"
             time.sleep(0.02)
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-    assert not (tmp_path / "config.yaml").exists()
-    (checkpoint,) = (tmp_path / "checkpoints").glob("steps_*")
+    assert not (run / "config.yaml").exists()
+    (checkpoint,) = (run / "checkpoints").glob("steps_*")
     done = int(checkpoint.name.removeprefix("steps_"))
     assert 0 < done < total
 
-    summary = train_pendulum(settings_for("sac"), tmp_path, log, total, every)
+    summary = train_pendulum(settings_for("sac"), run, log, total, every, ScriptedValidation(run, objectives))
     assert f"resuming from checkpoint at {done} steps" in caplog.text
     assert f"restored a replay buffer of {done} transitions" in caplog.text
     assert summary["resumed_from"] == done and summary["num_timesteps"] == total
-    curve = pd.read_csv(tmp_path / "learning_curve.csv")["timesteps"].tolist()
+    curve = pd.read_csv(run / "learning_curve.csv")["timesteps"].tolist()
     assert curve == sorted(set(curve)) and curve[0] == 0 and curve[-1] == total
+
+    assert summary["selected_model"] == {"timesteps": every, "validation_objective": 1.0}
+    kept = train_pendulum(
+        settings_for("sac"), uninterrupted, log, total, every, ScriptedValidation(uninterrupted, objectives)
+    )
+    assert kept["selected_model"] == summary["selected_model"]
+    np.testing.assert_array_equal(policy_outputs(run), policy_outputs(uninterrupted))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")

@@ -1,6 +1,6 @@
 """Rule train: one agent (algorithm, seed) on the training weeks, resuming from its checkpoint after a crash;
-learning curve on the validation weeks, simulated like the training (by default the numpy twin, proven equal
-to CityLearn; the test weeks are scored in CityLearn by rule evaluate_agent)."""
+learning curve and model selection on the validation weeks, simulated like the training (by default the
+numpy twin, proven equal to CityLearn; the test weeks are scored in CityLearn by rule evaluate_agent)."""
 
 from pathlib import Path
 
@@ -40,6 +40,7 @@ spec = RunSpec(
     ),
     threads=smk.threads,
     action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw),
+    model_selection=training["model_selection"],
 )
 simulated = (training["simulator"], site, schema_path, episodes, env_config)
 with training_device(training["device"], settings) as device:

@@ -7,8 +7,9 @@ training         RunSpec and train(make_env, spec, ...): seeded, vectorised, nor
                  resumable; training_device
 policy           a run's deterministic policy on raw observations: load_policy(run_dir)
 resume           what a checkpoint must share with a rerun: the inputs' digest and config sections
-checkpoints      the checkpoint store a crashed job resumes from
-callbacks        progress, periodic evaluation (learning curve) and checkpoint callbacks
+selection        which evaluated model a run keeps: best on the validation weeks, or the final one
+checkpoints      the checkpoint store a crashed job resumes from (with the model selected so far)
+callbacks        progress, periodic evaluation (learning curve, model selection) and checkpoint callbacks
 
 Nothing is imported here, so that the Snakefile can import solarev.rl.devices and solarev.rl.presets without
 loading torch.

@@ -1,5 +1,5 @@
-"""SB3 callbacks of a training run: progress bar and log lines, periodic evaluation (learning curve) and
-checkpoints.
+"""SB3 callbacks of a training run: progress bar and log lines, periodic evaluation (learning curve and model
+selection) and checkpoints.
 
 Evaluations and checkpoints happen at the start of a rollout, the one point where the model is consistent
 for both kinds of algorithm: the previous update is done and SAC's replay buffer holds every step counted
@@ -21,6 +21,7 @@ from tqdm import tqdm
 from solarev.env.gym_env import Policy
 from solarev.rl.checkpoints import CheckpointStore
 from solarev.rl.policy import deterministic_policy
+from solarev.rl.selection import ModelSelector
 
 EvaluatePolicy = Callable[[Policy], Mapping[str, float]]
 PROGRESS_LOG_SHARE = 0.05  # a progress line in the log every 5 % of the budget
@@ -85,11 +86,13 @@ class ProgressCallback(BaseCallback):
 
 class EvaluationCallback(BaseCallback):
     """Scores the deterministic policy every `every` steps and at the end; appends the KPIs to the learning
-    curve CSV (timesteps, wall_time_s, one column per KPI). `action_groups` as in deterministic_policy."""
+    curve CSV (timesteps, wall_time_s, one column per KPI) and offers the model to `selector`.
+    `action_groups` as in deterministic_policy."""
 
     def __init__(
         self,
         evaluate: EvaluatePolicy,
+        selector: ModelSelector,
         every: int,
         curve_path: Path,
         clock: Clock,
@@ -99,6 +102,7 @@ class EvaluationCallback(BaseCallback):
     ):
         super().__init__()
         self.evaluate = evaluate
+        self.selector = selector
         self.action_groups = action_groups
         self.every = every
         self.curve_path = curve_path
@@ -124,6 +128,7 @@ class EvaluationCallback(BaseCallback):
         started = time.perf_counter()
         policy = deterministic_policy(self.model, self.model.get_vec_normalize_env(), self.action_groups)
         kpis = self.evaluate(policy)
+        selected = self.selector.offer(self.model, kpis)
         self.seconds += time.perf_counter() - started
         row = {"timesteps": steps, "wall_time_s": round(wall_time_s, 3), **kpis}
         new_file = not self.curve_path.exists()
@@ -133,9 +138,10 @@ class EvaluationCallback(BaseCallback):
                 writer.writeheader()
             writer.writerow(row)
         self.log.info(
-            "evaluation at %d steps: %s",
+            "evaluation at %d steps: %s%s",
             steps,
             ", ".join(f"{name} {value:.4g}" for name, value in kpis.items()),
+            " (selected)" if selected else "",
         )
         self.last_at = steps
         self.next_at = following_multiple(steps, self.every)

@@ -1,7 +1,8 @@
 """Checkpoints that let a crashed or killed training job continue where it was.
 
-A checkpoint folder holds the model, its VecNormalize statistics, SAC's replay buffer and the run's CSV files
-so far (Snakemake deletes a failed job's declared outputs, monitor.csv and learning_curve.csv among them).
+A checkpoint folder holds the model, its VecNormalize statistics, SAC's replay buffer, the run's CSV files
+so far (Snakemake deletes a failed job's declared outputs, monitor.csv and learning_curve.csv among them) and
+the model selected so far (solarev.rl.selection), so that a resumed run selects as an uninterrupted one.
 The checkpoint store must therefore be a folder the rule does not declare. A checkpoint records the run's
 identity (algorithm, seed, budget, hyperparameters, anything the caller adds) and is resumed only by a run
 with the same identity. Only the latest checkpoint is kept: each one replaces the previous one atomically.
@@ -21,6 +22,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from solarev.rl.policy import MODEL_FILE, VECNORMALIZE_FILE, save_policy
+from solarev.rl.selection import SELECTED_FOLDER, latest_selection_folder
 
 CHECKPOINT_FILE = "checkpoint.json"
 REPLAY_BUFFER_FILE = "replay_buffer.npz"
@@ -107,6 +109,9 @@ class CheckpointStore:
         for name in RUN_FILES:
             if (run_dir / name).exists():
                 shutil.copy2(run_dir / name, partial / name)
+        selection = latest_selection_folder(run_dir)
+        if selection is not None:
+            shutil.copytree(selection, partial / SELECTED_FOLDER / selection.name)
         record = {"num_timesteps": model.num_timesteps, "wall_time_s": wall_time_s, "identity": self.identity}
         (partial / CHECKPOINT_FILE).write_text(json.dumps(record, indent=1))
         shutil.rmtree(target, ignore_errors=True)
@@ -126,10 +131,14 @@ class CheckpointStore:
 
 
 def restore_run_files(checkpoint: Checkpoint | None, run_dir: Path) -> None:
-    """Put back the CSV files as they were at the checkpoint, or remove them when starting afresh."""
+    """Put back the CSV files and the selected model as they were at the checkpoint, or remove them when
+    starting afresh."""
     for name in RUN_FILES:
         saved = checkpoint.folder / name if checkpoint else None
         if saved is not None and saved.exists():
             shutil.copy2(saved, run_dir / name)
         else:
             (run_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(run_dir / SELECTED_FOLDER, ignore_errors=True)
+    if checkpoint is not None and (checkpoint.folder / SELECTED_FOLDER).is_dir():
+        shutil.copytree(checkpoint.folder / SELECTED_FOLDER, run_dir / SELECTED_FOLDER)

@@ -1,9 +1,10 @@
 """Train one SB3 agent (algorithm, seed) on any gymnasium environment factory, resumably: a RunSpec says
 what to train and where, train(make_env, spec, ...) runs it.
 
-The run folder gets model.zip, vecnormalize.pkl, monitor.csv, learning_curve.csv and a resolved config.yaml;
-checkpoints go to a folder the Snakemake rule does not declare (see solarev.rl.checkpoints) and are removed
-once the run finishes, so that a later rerun starts afresh and reproduces the run.
+The run folder gets model.zip and vecnormalize.pkl (the model selected on the validation weeks, see
+solarev.rl.selection), monitor.csv, learning_curve.csv and a resolved config.yaml; checkpoints go to a
+folder the Snakemake rule does not declare (see solarev.rl.checkpoints) and are removed once the run
+finishes, so that a later rerun starts afresh and reproduces the run.
 """
 
 import importlib.metadata
@@ -14,7 +15,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,9 @@ from solarev.rl.callbacks import (
 )
 from solarev.rl.checkpoints import Checkpoint, CheckpointStore, load_replay_buffer, restore_run_files
 from solarev.rl.devices import GPU_LOCK_DIR, claimed_gpu, resolve_device, visible_gpu_ids
-from solarev.rl.policy import RUN_CONFIG_FILE, save_policy
+from solarev.rl.policy import RUN_CONFIG_FILE
 from solarev.rl.presets import AgentSettings, algorithm_class, model_kwargs
+from solarev.rl.selection import ModelSelector, SelectedModel, install_selection
 
 EnvFactory = Callable[[int], gym.Env]  # seed -> environment
 VERSIONED_PACKAGES = ("torch", "stable-baselines3", "gymnasium", "numpy", "citylearn")
@@ -75,6 +77,8 @@ class RunSpec:
     # Each socket's group (solarev.env.socket_grouping): the agent sets one charging action per group, and
     # the policy saved and evaluated expands them again. None: one action per socket.
     action_groups: np.ndarray | None = None
+    # Which evaluated model the run keeps (solarev.rl.selection.MODEL_SELECTIONS): best_validation | final.
+    model_selection: str = "best_validation"
 
     @property
     def checkpoint_folder(self) -> Path:
@@ -88,6 +92,8 @@ class RunSpec:
             "total_timesteps": self.total_timesteps,
             "hyperparameters": self.settings.record(),
             "resume_key": self.resume_key,
+            # the checkpoint carries the model selected so far
+            "model_selection": self.model_selection,
         }
 
 
@@ -235,13 +241,14 @@ def learn(
     model: BaseAlgorithm,
     spec: RunSpec,
     evaluate_policy_fn: EvaluatePolicy,
+    selector: ModelSelector,
     store: CheckpointStore,
     clock: Clock,
     resumed: bool,
     log: logging.Logger,
 ) -> float:
-    """Learn the rest of the budget, evaluating and checkpointing on the way; steps per second of this
-    session, evaluations left out."""
+    """Learn the rest of the budget, evaluating (and selecting) and checkpointing on the way; steps per
+    second of this session, evaluations left out."""
     steps_before = model.num_timesteps
     warn_of_partial_rollout(model, spec.total_timesteps, log)
     log.info(
@@ -254,6 +261,7 @@ def learn(
     )
     evaluation = EvaluationCallback(
         evaluate_policy_fn,
+        selector,
         spec.eval_every,
         spec.run_dir / "learning_curve.csv",
         clock,
@@ -274,6 +282,7 @@ def run_summary(
     spec: RunSpec,
     model: BaseAlgorithm,
     checkpoint: Checkpoint | None,
+    selected: SelectedModel,
     wall_time_s: float,
     steps_per_second: float,
 ) -> dict[str, Any]:
@@ -283,6 +292,7 @@ def run_summary(
         "preset": spec.settings.preset,
         "num_timesteps": model.num_timesteps,
         "resumed_from": checkpoint.num_timesteps if checkpoint else None,
+        "selected_model": asdict(selected),
         "wall_time_s": round(wall_time_s, 3),
         "steps_per_second": round(steps_per_second, 2),
         "device": str(model.device),
@@ -297,6 +307,7 @@ def write_run_record(spec: RunSpec, summary: Mapping[str, Any]) -> None:
         "total_timesteps": spec.total_timesteps,
         "checkpoint_every": spec.checkpoint_every,
         "eval_every": spec.eval_every,
+        "model_selection": spec.model_selection,
         "hyperparameters": spec.settings.record(),
         "resume_key": spec.resume_key,
         "action_groups": None if groups is None else [int(group) for group in groups],
@@ -312,12 +323,13 @@ def train(
     make_env: EnvFactory, spec: RunSpec, evaluate_policy_fn: EvaluatePolicy, device: str, log: logging.Logger
 ) -> dict[str, Any]:
     """Train `spec`'s agent for its budget of environment steps, resuming from a checkpoint of the same run
-    if one exists, and write the run folder. Returns the run's summary (also in its config.yaml). `device`
-    is a torch device ("cpu", "cuda:0"; see training_device)."""
+    if one exists, and write the run folder with the selected model. Returns the run's summary (also in its
+    config.yaml). `device` is a torch device ("cpu", "cuda:0"; see training_device)."""
     torch.set_num_threads(spec.threads)
     spec.run_dir.mkdir(parents=True, exist_ok=True)
     store = CheckpointStore(spec.checkpoint_folder, spec.identity())
     checkpoint = resumable_checkpoint(store, spec.run_dir, log)
+    selector = ModelSelector(spec.model_selection, spec.run_dir)
     clock = Clock(checkpoint.wall_time_s if checkpoint else 0.0)
     set_random_seed(spec.seed)  # environment constructors may draw from the global generators
     resumed = checkpoint is not None
@@ -325,20 +337,22 @@ def train(
     env = training_env(make_env, spec.settings, spec.seed, monitor_path, clock, resumed, spec.action_groups)
     try:
         model = starting_model(spec, env, checkpoint, device, log)
-        steps_per_second = learn(model, spec, evaluate_policy_fn, store, clock, resumed, log)
-        save_policy(model, spec.run_dir)
+        steps_per_second = learn(model, spec, evaluate_policy_fn, selector, store, clock, resumed, log)
     finally:
         env.close()
 
-    summary = run_summary(spec, model, checkpoint, clock.elapsed_s(), steps_per_second)
+    selected = install_selection(spec.run_dir)
+    summary = run_summary(spec, model, checkpoint, selected, clock.elapsed_s(), steps_per_second)
     write_run_record(spec, summary)
     store.clear()  # the run is complete: a rerun starts afresh and repeats it
     log.info(
-        "finished %s seed %d: %d steps, %.2f steps/s, %.0f s",
+        "finished %s seed %d: %d steps, %.2f steps/s, %.0f s; kept the model at %d steps (%s)",
         spec.settings.algo,
         spec.seed,
         model.num_timesteps,
         summary["steps_per_second"],
         summary["wall_time_s"],
+        selected.timesteps,
+        spec.model_selection,
     )
     return summary

@@ -1,0 +1,118 @@
+"""Model selection on the validation weeks: which of a run's evaluated models the test weeks score.
+
+`best_validation` keeps the model with the lowest validation objective (the KPI `objective`, the settled
+objective the agents minimise), as rl-zoo's EvalCallback keeps its best_model. The final model competes:
+the run evaluates it at the end as well. A tie keeps the earlier model. `final` keeps the last model.
+
+Each time the selection changes, the model and its VecNormalize statistics are saved under the run folder's
+`selected/` folder, one complete folder per selection, written beside it and renamed into place (a kill
+mid-write leaves the previous selection intact). Checkpoints carry the selection, so a resumed run goes on
+from the best model so far; at the end the selected files become the run's model.zip and vecnormalize.pkl.
+"""
+
+import json
+import math
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from solarev.rl.policy import MODEL_FILE, VECNORMALIZE_FILE, save_policy
+
+MODEL_SELECTIONS = ("best_validation", "final")
+SELECTION_KPI = "objective"  # lower is better
+SELECTED_FOLDER = "selected"
+SELECTION_FILE = "selection.json"
+FOLDER_PREFIX = "steps_"
+
+
+@dataclass(frozen=True)
+class SelectedModel:
+    timesteps: int
+    validation_objective: float
+
+
+def is_better(candidate: float, current: float) -> bool:
+    """Lower is better; a NaN score (a broken evaluation) is worse than any other."""
+    return not math.isnan(candidate) and (math.isnan(current) or candidate < current)
+
+
+def replaces(mode: str, candidate: SelectedModel, current: SelectedModel | None) -> bool:
+    """Whether a newly evaluated model becomes the run's selected one under `mode`."""
+    if current is None or mode == "final":
+        return True
+    return is_better(candidate.validation_objective, current.validation_objective)
+
+
+def selection_folders(run_dir: Path) -> list[Path]:
+    """The complete selection folders, oldest first (steps are zero-padded: names sort by step)."""
+    return sorted((run_dir / SELECTED_FOLDER).glob(f"{FOLDER_PREFIX}*"), key=lambda path: path.name)
+
+
+def latest_selection_folder(run_dir: Path) -> Path | None:
+    folders = selection_folders(run_dir)
+    return folders[-1] if folders else None
+
+
+def read_selection(run_dir: Path) -> SelectedModel | None:
+    """The run's selected model so far (a resumed run's as its checkpoint restored it); None before the
+    first evaluation."""
+    folder = latest_selection_folder(run_dir)
+    return None if folder is None else selection_in(folder)
+
+
+def selection_in(folder: Path) -> SelectedModel:
+    return SelectedModel(**json.loads((folder / SELECTION_FILE).read_text()))
+
+
+def save_selection(model: BaseAlgorithm, selected: SelectedModel, run_dir: Path) -> None:
+    """The model and its statistics as the run's selection, replacing the previous one."""
+    target = run_dir / SELECTED_FOLDER / f"{FOLDER_PREFIX}{selected.timesteps:012d}"
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    save_policy(model, partial)
+    (partial / SELECTION_FILE).write_text(json.dumps(asdict(selected)))
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(partial, target)
+    for older in selection_folders(run_dir):
+        if older != target:
+            shutil.rmtree(older)
+
+
+def install_selection(run_dir: Path) -> SelectedModel:
+    """Move the selected model's files to the run folder's model.zip and vecnormalize.pkl (the files the test
+    weeks score) and remove the selection folder; returns what was selected."""
+    folder = latest_selection_folder(run_dir)
+    if folder is None:
+        raise RuntimeError(f"no model was selected in {run_dir}: the run evaluated none")
+    selected = selection_in(folder)
+    for name in (MODEL_FILE, VECNORMALIZE_FILE):
+        if (folder / name).exists():
+            os.replace(folder / name, run_dir / name)
+    shutil.rmtree(run_dir / SELECTED_FOLDER)
+    return selected
+
+
+class ModelSelector:
+    """Offered every evaluated model with its validation KPIs; keeps the one `mode` selects in the run
+    folder. Starts from the selection already in the run folder (a resumed run's)."""
+
+    def __init__(self, mode: str, run_dir: Path):
+        if mode not in MODEL_SELECTIONS:
+            raise ValueError(f"model selection {mode!r} is not one of {MODEL_SELECTIONS}")
+        self.mode = mode
+        self.run_dir = run_dir
+        self.current = read_selection(run_dir)
+
+    def offer(self, model: BaseAlgorithm, kpis: Mapping[str, float]) -> bool:
+        """Whether the model, just evaluated, became the selected one."""
+        candidate = SelectedModel(model.num_timesteps, float(kpis[SELECTION_KPI]))
+        if not replaces(self.mode, candidate, self.current):
+            return False
+        save_selection(model, candidate, self.run_dir)
+        self.current = candidate
+        return True
