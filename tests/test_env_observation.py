@@ -1,0 +1,101 @@
+"""The agents' observation holds no future information beyond its declared forecasts: the site's records
+(PV, load, prices, carbon) more than env.forecast_steps steps ahead, and EV sessions that arrive after a
+step, can change without changing one bit of the observations up to that step, on the twin and in CityLearn.
+
+The observation scales its features by constants of the whole site data (the largest PV, load and import
+weight, the longest session). The perturbations keep those constants, by permuting future records among
+themselves and keeping the longest sessions: what a site declares about itself is not a forecast."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from solarev.env.fast import make_fast_env
+from solarev.env.gym_env import SiteEnv, make_env
+from solarev.env.schema import write_citylearn_site
+from solarev.site.model import Sessions, Site
+
+WINDOW = 0  # the test week
+ACTION_SEED = 7
+
+
+def sessions_changed_after(sessions: Sessions, step: int) -> Sessions:
+    """Sessions arriving after `step` bring half their energy, and all but the longest ones never come."""
+    duration = sessions.end - sessions.start
+    later = sessions.start > step
+    kept = ~later | (duration == duration.max())
+    energy = np.where(later, sessions.energy_kwh / 2, sessions.energy_kwh)
+    return Sessions(
+        session_id=sessions.session_id[kept],
+        socket=sessions.socket[kept],
+        start=sessions.start[kept],
+        end=sessions.end[kept],
+        energy_kwh=energy[kept],
+    )
+
+
+def perturbed_after(site: Site, step: int, forecast_steps: int, seed: int) -> Site:
+    """The site with every per-step record after step + forecast_steps shuffled (one permutation for all,
+    so that every quantity derived per step is shuffled alike) and the sessions arriving after `step`
+    changed."""
+    future = np.arange(step + forecast_steps + 1, site.n_steps)
+    order = np.arange(site.n_steps)
+    order[future] = np.random.default_rng(seed).permutation(future)
+    grid = dataclasses.replace(
+        site.grid,
+        carbon_kg_per_kwh=site.grid.carbon_kg_per_kwh[order],
+        import_usd_per_kwh=site.grid.import_usd_per_kwh[order],
+    )
+    return dataclasses.replace(
+        site,
+        pv_kwh=site.pv_kwh[order],
+        pv_clear_sky_kwh=site.pv_clear_sky_kwh[order],
+        load_kwh=site.load_kwh[order],
+        weather=site.weather.iloc[order].set_axis(site.weather.index),
+        sessions=sessions_changed_after(site.sessions, step),
+        grid=grid,
+    )
+
+
+def episode_observations(env: SiteEnv) -> np.ndarray:
+    """Every observation of the test week under a fixed sequence of random actions."""
+    actions = np.random.default_rng(ACTION_SEED)
+    observations = [env.reset(seed=0, options={"window": WINDOW})[0]]
+    terminated = False
+    while not terminated:
+        observation, _, terminated, _, _ = env.step(actions.uniform(-1, 1, env.action_space.shape))
+        observations.append(observation)
+    return np.array(observations)
+
+
+def assert_no_future_information(original: np.ndarray, perturbed: np.ndarray, step: int) -> None:
+    assert original[: step + 1].tobytes() == perturbed[: step + 1].tobytes()
+    assert not np.array_equal(original, perturbed), "the perturbation never shows: the test proves nothing"
+
+
+@pytest.mark.parametrize("objective", ["co2", "cost"])
+@pytest.mark.parametrize("step", [0, 30, 100])
+def test_the_twin_observes_no_future_beyond_its_forecasts(tiny_citylearn, objective: str, step: int) -> None:
+    config = tiny_citylearn.config
+    env_config = config["env"] | {"objective": objective}
+    site = tiny_citylearn.site
+
+    def observations(site: Site) -> np.ndarray:
+        return episode_observations(make_fast_env(site, config["episodes"], env_config, "test"))
+
+    env = make_fast_env(site, config["episodes"], env_config, "test")
+    start = env.windows[WINDOW].start
+    perturbed = perturbed_after(site, start + step, env.forecast_steps, seed=step)
+    assert_no_future_information(observations(site), observations(perturbed), step)
+
+
+def test_citylearn_observes_no_future_beyond_its_forecasts(tiny_citylearn, tmp_path) -> None:
+    config, step = tiny_citylearn.config, 30
+    env = tiny_citylearn.env("test")
+    perturbed_site = perturbed_after(
+        tiny_citylearn.site, env.windows[WINDOW].start + step, env.forecast_steps, 0
+    )
+    schema = write_citylearn_site(perturbed_site, config["env"]["random_seed"], tmp_path)
+    perturbed = make_env(perturbed_site, schema, config["episodes"], config["env"], "test")
+    assert_no_future_information(episode_observations(env), episode_observations(perturbed), step)
