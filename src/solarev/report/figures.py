@@ -235,8 +235,46 @@ def style_axes(*axes: Axes) -> None:
         ax.title.set_size(FONT_SIZE + 1)
 
 
-def learning_curves_figure(curves: Mapping[str, pd.DataFrame], confidence: float) -> Figure:
-    """One panel per KPI (`curves` maps KPI -> learning_curve_table): IQM over seeds and its CI band."""
+def selected_steps(run_configs: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The step of each agent run's selected model (the one the test weeks score): algo, seed, timesteps."""
+    return pd.DataFrame(
+        [
+            {
+                "algo": config["algo"],
+                "seed": config["seed"],
+                "timesteps": config["selected_model"]["timesteps"],
+            }
+            for config in run_configs
+        ],
+        columns=["algo", "seed", "timesteps"],
+    )
+
+
+SELECTED_MARKER = {"linestyle": "none", "marker": "v", "markersize": 9, "markeredgecolor": "black"}
+
+
+def mark_selected_steps(ax: Axes, curve: pd.Series, steps: pd.Series, color: str) -> None:
+    """A marker on the algorithm's curve (`curve`: displayed value by step) at each seed's selected step,
+    with the number of seeds where several selected the same step."""
+    seeds = steps.value_counts().sort_index()
+    values = curve.reindex(seeds.index)
+    ax.plot(seeds.index, values, color=color, zorder=3, **SELECTED_MARKER)
+    for step, count in seeds[seeds > 1].items():
+        ax.annotate(
+            f"×{count}",
+            (step, values[step]),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontsize=FONT_SIZE - 2,
+        )
+
+
+def learning_curves_figure(
+    curves: Mapping[str, pd.DataFrame], selected: pd.DataFrame, confidence: float
+) -> Figure:
+    """One panel per KPI (`curves` maps KPI -> learning_curve_table): IQM over seeds and its CI band, and a
+    marker at each run's selected model (`selected`: selected_steps)."""
     figure = page("Learning curves: deterministic policy on the validation weeks during training")
     axes = figure.subplots(1, len(curves), squeeze=False)[0]
     for ax, (kpi, table) in zip(axes, curves.items(), strict=True):
@@ -245,9 +283,10 @@ def learning_curves_figure(curves: Mapping[str, pd.DataFrame], confidence: float
         for algo in algos:
             rows = table[table["algo"] == algo].sort_values("timesteps")
             seeds = int(rows["seeds"].max())
+            curve = rows.set_index("timesteps")["point"].map(lambda v, k=kpi: display_value(k, v))
             ax.plot(
-                rows["timesteps"],
-                rows["point"].map(lambda v, k=kpi: display_value(k, v)),
+                curve.index,
+                curve,
                 color=colors[algo],
                 marker="o",
                 markersize=3,
@@ -261,11 +300,13 @@ def learning_curves_figure(curves: Mapping[str, pd.DataFrame], confidence: float
                 alpha=0.2,
                 linewidth=0,
             )
+            mark_selected_steps(ax, curve, selected.loc[selected["algo"] == algo, "timesteps"], colors[algo])
         ax.set_xlabel("Environment steps")
         ax.set_ylabel(kpi_label(kpi, per="validation week"))
         ax.xaxis.set_major_formatter(THOUSANDS)
         ax.grid(alpha=0.3)
         style_axes(ax)
+    axes[0].plot([], [], color="white", label="a seed's model scored on the test weeks", **SELECTED_MARKER)
     axes[0].legend(fontsize=FONT_SIZE - 1, title=f"shaded: {confidence:.0%} bootstrap CI over seeds")
     return figure
 

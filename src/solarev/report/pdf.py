@@ -155,6 +155,7 @@ def build_comparison(
         ),
         "learning_curves": figures.learning_curves_figure(
             {kpi: tables.learning_curve_table(inputs.curves, kpi, bootstrap) for kpi in LEARNING_CURVE_KPIS},
+            figures.selected_steps(inputs.run_configs),
             bootstrap.confidence,
         ),
         "dispatch_representative": dispatch_page(
