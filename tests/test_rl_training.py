@@ -24,6 +24,7 @@ from solarev.config import load_yaml
 from solarev.env.gym_env import Policy
 from solarev.rl.policy import load_policy
 from solarev.rl.presets import ALGORITHMS, AgentSettings, load_agent_settings
+from solarev.rl.selection import ModelSelector, SelectedModel, replaces
 from solarev.rl.training import RunSpec, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,6 +156,18 @@ def test_loaded_policy_repeats_the_selected_evaluation(tmp_path: Path, log: logg
     assert not (tmp_path / "selected").exists()
     (tmp_path / "vecnormalize.pkl").unlink()
     assert evaluate_on_pendulum(load_policy(tmp_path))["objective"] != best["objective"]
+
+
+def test_selection_rule(tmp_path: Path) -> None:
+    best, nan = "best_validation", float("nan")
+    assert replaces(best, SelectedModel(200, 1.0), SelectedModel(100, 2.0))
+    assert not replaces(best, SelectedModel(200, 2.0), SelectedModel(100, 2.0))  # a tie keeps the earlier
+    assert replaces("final", SelectedModel(200, 3.0), SelectedModel(100, 2.0))
+    assert replaces(best, SelectedModel(0, nan), None)
+    assert not replaces(best, SelectedModel(200, nan), SelectedModel(100, 2.0))
+    assert replaces(best, SelectedModel(200, 5.0), SelectedModel(100, nan))
+    with pytest.raises(ValueError, match="model selection 'best'"):
+        ModelSelector("best", tmp_path)
 
 
 @pytest.mark.parametrize(
