@@ -18,7 +18,7 @@ from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 from synthetic import SyntheticSite, write_synthetic_site
 
-from solarev.env.fast import FastSolarEvEnv, make_fast_env, simulator_env, training_env_factory
+from solarev.env.fast import FastSolarEvEnv, make_fast_env, simulator_env
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
 from solarev.evaluate.controllers import evaluate_controller
@@ -228,13 +228,12 @@ def test_twin_passes_sb3_check_env_and_trains(tiny_citylearn):
 
 def factory_env(simulator: str, tiny: TinyCityLearn) -> SiteEnv:
     config = tiny.config
-    factory = training_env_factory(
+    return simulator_env(
         simulator, tiny.site, tiny.schema_path, config["episodes"], config["env"], "training"
     )
-    return factory(0)
 
 
-def test_training_env_factory_picks_the_simulator(tiny_citylearn):
+def test_simulator_env_picks_the_simulator(tiny_citylearn):
     assert isinstance(factory_env("fast", tiny_citylearn), FastSolarEvEnv)
     assert isinstance(factory_env("citylearn", tiny_citylearn), SolarEvEnv)
     with pytest.raises(ValueError, match="training.simulator: 'gym' is not allowed .*fast, citylearn"):

@@ -5,7 +5,7 @@ numpy twin, proven equal to CityLearn; the test weeks are scored in CityLearn by
 from pathlib import Path
 
 import solarev.logs
-from solarev.env.fast import simulator_env, training_env_factory
+from solarev.env.fast import simulator_env
 from solarev.env.socket_grouping import socket_groups
 from solarev.evaluate.runs import mean_kpis
 from solarev.rl.presets import agent_settings
@@ -45,7 +45,7 @@ spec = RunSpec(
 simulated = (training["simulator"], site, schema_path, episodes, env_config)
 with training_device(training["device"], settings) as device:
     train(
-        training_env_factory(*simulated, "training"),
+        lambda seed: simulator_env(*simulated, "training"),  # SB3 seeds each env through reset()
         spec,
         mean_kpis(simulator_env(*simulated, "validation")),
         device,

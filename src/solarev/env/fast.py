@@ -18,12 +18,11 @@ float32; the twin does the same (SOC as float32, sums in CityLearn's order) so t
 in nearly every step rather than drifting apart by float32 rounding.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 
 from solarev.env.episodes import Window
@@ -231,16 +230,3 @@ def simulator_env(
     if checked_simulator(simulator) == "fast":
         return make_fast_env(site, episodes, env_config, split)
     return make_env(site, schema_path, episodes, env_config, split)
-
-
-def training_env_factory(
-    simulator: str,
-    site: Site,
-    schema_path: str | Path | None,
-    episodes: Mapping[str, Any],
-    env_config: Mapping[str, Any],
-    split: str,
-) -> Callable[[int], gym.Env]:
-    """seed -> simulator_env(...). The seed is unused: SB3 seeds each env through reset()."""
-    checked_simulator(simulator)
-    return lambda seed: simulator_env(simulator, site, schema_path, episodes, env_config, split)
