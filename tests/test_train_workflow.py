@@ -22,6 +22,10 @@ from snakemake_runner import REPO, SNAKEMAKE, run_snakemake
 from synthetic import write_synthetic_site
 
 from solarev.config import load_yaml
+from solarev.env.fast import simulator_env
+from solarev.evaluate.runs import mean_kpis
+from solarev.rl.policy import load_policy
+from solarev.site.model import load_site, site_files
 
 TRAINING = TEST_CONFIG["training"]
 RUNS = [(algo, seed) for algo in TRAINING["algorithms"] for seed in TRAINING["seeds"]]
@@ -31,6 +35,14 @@ STAGED = [f"results/agents/{algo}/seed0/kpis.json" for algo in ("sac", "ppo")]
 
 def run_dir(workdir: Path, algo: str, seed: int) -> Path:
     return workdir / "results" / "agents" / algo / f"seed{seed}"
+
+
+def best_on_validation(folder: Path) -> dict[str, float]:
+    """The learning curve's first evaluation with the lowest validation objective, as config.yaml's
+    selected_model records it."""
+    curve = pd.read_csv(folder / "learning_curve.csv")
+    best = curve.loc[curve["objective"].idxmin()]
+    return {"timesteps": int(best["timesteps"]), "validation_objective": float(best["objective"])}
 
 
 @pytest.mark.parametrize(("algo", "seed"), RUNS)
@@ -50,6 +62,8 @@ def test_every_agent_trains_and_is_evaluated(tiny_run: Path, algo: str, seed: in
         range(0, TRAINING["total_timesteps"] + 1, TRAINING["eval_every"])
     )
     assert "co2_kg" in curve.columns
+    assert record["model_selection"] == TRAINING["model_selection"] == "best_validation"
+    assert record["selected_model"] == best_on_validation(folder)
 
     records = json.loads((folder / "kpis.json").read_text())
     controller = json.loads((tiny_run / "results/control/uncontrolled/kpis.json").read_text())
@@ -65,6 +79,20 @@ def test_every_agent_trains_and_is_evaluated(tiny_run: Path, algo: str, seed: in
             tiny_run / "benchmarks" / f"{job}.tsv"
         ).exists()
     assert "100 %" in (tiny_run / f"logs/train/{algo}_seed{seed}.log").read_text()
+
+
+def test_the_scored_model_is_the_best_on_validation(tiny_run: Path) -> None:
+    """The saved model, evaluated again on the validation weeks as in training, scores the curve's minimum."""
+    site = load_site(
+        site_files(tiny_run / "resources"), TEST_CONFIG["site"], TEST_CONFIG["bess"], TEST_CONFIG["grid"]
+    )
+    env = simulator_env(
+        TRAINING["simulator"], site, None, TEST_CONFIG["episodes"], TEST_CONFIG["env"], "validation"
+    )
+    for algo, seed in RUNS:
+        folder = run_dir(tiny_run, algo, seed)
+        objective = mean_kpis(env)(load_policy(folder))["objective"]
+        assert objective == best_on_validation(folder)["validation_objective"], (algo, seed)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +184,8 @@ def test_same_seed_twice_gives_identical_kpis(
     assert "localrule train" in result.stdout + result.stderr
     first, second = run_dir(workdir, "sac", 0), run_dir(again, "sac", 0)
     assert (first / "kpis.json").read_text() == (second / "kpis.json").read_text()
+    selected = [load_yaml(folder / "config.yaml")["selected_model"] for folder in (first, second)]
+    assert selected[0] == selected[1] == best_on_validation(first)
     pd.testing.assert_frame_equal(
         pd.read_csv(first / "learning_curve.csv").drop(columns="wall_time_s"),
         pd.read_csv(second / "learning_curve.csv").drop(columns="wall_time_s"),
@@ -187,6 +217,8 @@ def kill_job(snakemake_pid: int, script: str) -> None:
 
 
 def test_killed_training_resumes_from_its_checkpoint(staged: Path, tmp_path: Path) -> None:
+    """The run evaluates at 0 and at the end: the model selected at 0 comes back with the checkpoint and
+    competes with the final one."""
     total = 3000
     config = staged_config(
         staged, "long", algorithms=["sac"], seeds=[0], total_timesteps=total, eval_every=total
@@ -216,6 +248,8 @@ def test_killed_training_resumes_from_its_checkpoint(staged: Path, tmp_path: Pat
     assert f"resuming from checkpoint at {done} steps" in (workdir / "logs/train/sac_seed0.log").read_text()
     record = load_yaml(workdir / "results/agents/sac/seed0/config.yaml")
     assert record["resumed_from"] == done and record["num_timesteps"] == total
+    assert record["selected_model"] == best_on_validation(workdir / "results/agents/sac/seed0")
+    assert not (workdir / "results/agents/sac/seed0/selected").exists()
     assert pd.read_csv(workdir / "results/agents/sac/seed0/learning_curve.csv")["timesteps"].tolist() == [
         0,
         total,
