@@ -113,6 +113,7 @@ CONFIG_EDITS = {
     "bess.design_factor": (1.3, {"bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
     "report.confidence": (0.9, {"comparison": 1, "all": 1}),
     "training.total_timesteps": (1500, {**AGENTS, **REPORT}),
+    "training.model_selection": ("final", {**AGENTS, **REPORT}),
     "training.seeds": ([0, 1, 2], {"train": ALGORITHMS, "evaluate": ALGORITHMS, **REPORT}),
     "env.forecast_steps": (2, {**AGENTS, **REPORT}),
     # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
