@@ -11,6 +11,7 @@ if not workflow.overwrite_configfiles:
 
 include: "rules/common.smk"
 include: "rules/site.smk"
+include: "rules/sizing.smk"
 include: "rules/env.smk"
 include: "rules/control.smk"
 include: "rules/train.smk"
@@ -23,6 +24,7 @@ rule all:
         "results/comparison.pdf",
         "resources/bess.json",
         "results/figures/site.png",
+        sizing_outputs(),
         expand(
             "results/control/{controller}/kpis.json",
             controller=CONTROLLERS,

@@ -7,6 +7,7 @@ from pathlib import Path
 from solarev.codebase import solarev_closure
 from solarev.config import ConfigError, section_keys, validate_config
 from solarev.control import CONTROLLERS
+from solarev.site.bess import capacity_label, sweep_capacities
 from solarev.site.grid import check_grid
 from solarev.site.model import site_time
 
@@ -25,6 +26,7 @@ wildcard_constraints:
     algo="|".join(config["training"]["algorithms"]),
     seed=r"\d+",
     controller="|".join(CONTROLLERS),
+    capacity=r"\d+(\.\d+)?",
 
 
 def code(name):
@@ -75,3 +77,33 @@ def controller_config(wildcards):
         wildcards.controller
     )
     return keys("control", section) if section else {}
+
+
+# Battery sizing (rules/site.smk bess_sizing, rules/sizing.smk).
+def sizing_mode_keys():
+    """The `bess` keys of the sizing mode: fixed also reads its size."""
+    if config["bess"]["sizing"] == "fixed":
+        return ("sizing", "fixed_capacity_kwh", "fixed_power_kw")
+    return ("sizing",)
+
+
+def sized_battery_inputs():
+    """bess.json takes the joint LP's optimum under sizing optimal; rule and fixed need no LP."""
+    if config["bess"]["sizing"] == "optimal":
+        return {"optimal": "resources/bess_optimal.json"}
+    return {}
+
+
+def sizing_outputs():
+    """Rule all builds the sizing curve when the size comes from the LP (the sweep is not cheap)."""
+    if config["bess"]["sizing"] == "optimal":
+        return ["resources/bess_sizing.csv", "results/figures/bess_sizing.png"]
+    return []
+
+
+def sweep_points():
+    """One file per capacity of the sweep (0, no battery, among them)."""
+    return [
+        f"resources/bess_sizing/{capacity_label(capacity)}kwh.json"
+        for capacity in sweep_capacities(config["bess"]["sweep_kwh"])
+    ]

@@ -73,6 +73,7 @@ rule mall_load:
 rule bess_sizing:
     input:
         **PROFILE_INPUTS,
+        **sized_battery_inputs(),
         code=code("bess_sizing.py"),
     output:
         bess="resources/bess.json",
@@ -97,6 +98,8 @@ rule bess_sizing:
             "deficit_start_hour",
             "deficit_end_hour",
         ),
+        # The mode, and the size of a fixed battery (the optimal one is an input).
+        sizing=keys("bess", *sizing_mode_keys()),
     script:
         "../workflow/scripts/bess_sizing.py"
 

@@ -95,6 +95,21 @@ BAD_INPUTS = [
     ("control.mpc.horizon_hours", 0, "control.mpc.horizon_hours"),
     ("control.mpc.resolve_every_steps", 100, "control.mpc.resolve_every_steps: 100 exceeds the horizon's 48"),
     ("control.mpc.forecasts.pv", "sunny", "control.mpc.forecasts.pv"),
+    # Battery sizing (issue 17).
+    ("bess.sizing", "biggest", "bess.sizing: 'biggest' is not allowed"),
+    ("bess.sizing", "fixed", "bess.fixed_capacity_kwh: required when bess.sizing is 'fixed'"),
+    ("bess.capital.usd_per_kwh", -300, "bess.capital.usd_per_kwh: -300"),
+    ("bess.capital.fixed_om_usd_per_kw_year", -1, "bess.capital.fixed_om_usd_per_kw_year: -1"),
+    ("bess.capital.lifetime_years", 0, "bess.capital.lifetime_years: 0"),
+    ("bess.capital.discount_rate", 1.5, "bess.capital.discount_rate: 1.5"),
+    ("bess.sweep_kwh", [], "bess.sweep_kwh: [] is not allowed"),
+    (
+        "bess.sweep_kwh",
+        {"start": 500, "stop": 100, "step": 50},
+        "bess.sweep_kwh.stop: 100 is below start 500",
+    ),
+    ("bess.sweep_kwh", {"start": 0, "stop": 100, "step": 0}, "bess.sweep_kwh"),
+    ("bess.sizing_weeks", 47, "bess.sizing_weeks: 47 exceeds the 46 training weeks"),
 ]
 
 

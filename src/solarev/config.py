@@ -163,6 +163,30 @@ def check_bess(config: Mapping[str, Any]) -> None:
         )
 
 
+def check_bess_sizing(config: Mapping[str, Any]) -> None:
+    """What each sizing mode needs: fixed its size; optimal capital and the objective in one unit (USD).
+    The sweep's range and the sampled weeks are checked whatever the mode, as the sweep rules read them."""
+    bess = config["bess"]
+    if bess["sizing"] == "fixed":
+        for key in ("fixed_capacity_kwh", "fixed_power_kw"):
+            if bess[key] is None:
+                raise ConfigError(f"bess.{key}: required when bess.sizing is 'fixed'")
+    if bess["sizing"] == "optimal" and config["env"]["objective"] != "cost":
+        raise ConfigError(
+            "bess.sizing: 'optimal' weighs capital (USD) against the objective, which must be in USD: set "
+            "env.objective: cost (CO2 enters it through env.carbon_price_usd_per_t), or sizing rule or fixed"
+        )
+    sweep = bess["sweep_kwh"]
+    if isinstance(sweep, Mapping) and sweep["stop"] < sweep["start"]:
+        raise ConfigError(f"bess.sweep_kwh.stop: {sweep['stop']} is below start {sweep['start']}")
+    training_weeks = len(config["episodes"]["training_weeks"])
+    if bess["sizing_weeks"] is not None and bess["sizing_weeks"] > training_weeks:
+        raise ConfigError(
+            f"bess.sizing_weeks: {bess['sizing_weeks']} exceeds the {training_weeks} training weeks "
+            "(episodes.training_weeks); null takes them all"
+        )
+
+
 def check_training(config: Mapping[str, Any]) -> None:
     training = config["training"]
     for key in ("checkpoint_every", "eval_every"):
@@ -194,6 +218,7 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_holidays(config)
     check_site_profiles(config)
     check_bess(config)
+    check_bess_sizing(config)
     check_training(config)
     check_mpc(config)
 

@@ -19,11 +19,17 @@ single battery action cannot replay.
 
 One model, several uses: the perfect-foresight optimum (solarev.control.optimum) builds it from the site's
 records; an MPC builds it from forecasts and the state it is in (a WindowData of its own); sizing makes E
-and P variables in add_battery. Each constraint group is added by its own function and the objective is
-the sum of named terms (objective_terms), so a new use adds a group or a term (a price per step, a peak
-variable with its constraints) without touching the others. The arithmetic is written so that linopy's
-legacy and v1 semantics agree (absent slots are filled explicitly), and HiGHS is reached in memory
-(io_api="direct"): no files, nothing downloaded.
+and P variables in add_battery (WindowData.sizing, below). Each constraint group is added by its own
+function and the objective is the sum of named terms (objective_terms), so a new use adds a group or a
+term (a price per step, a peak variable with its constraints) without touching the others. The
+arithmetic is written so that linopy's legacy and v1 semantics agree (absent slots are filled
+explicitly), and HiGHS is reached in memory (io_api="direct"): no files, nothing downloaded.
+
+Sizing (WindowData.sizing set; solarev.control.sizing): capacity E and power P become variables, the
+battery's bounds read (1 - DoD) E <= e_t <= E and c_t, d_t <= P h, the battery restarts at
+max(initial SOC, 1 - DoD) E at each `restarts` step and the ledger holds at the last step before each
+restart (spans such as sampled weeks are independent), and the objective gains the term capital
+= price per kWh × E + price per kW × P. Without it the model is exactly the one above.
 """
 
 import logging
@@ -51,6 +57,18 @@ class OptimumError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Sizing:
+    """The battery's size as LP variables: E within [min, max] capacity, P free, each priced in the
+    objective's unit for the window (capital annualised and scaled to the window's share of a year)."""
+
+    min_capacity_kwh: float
+    max_capacity_kwh: float
+    price_per_kwh: float
+    price_per_kw: float
+    restarts: np.ndarray  # bool per step: the battery starts afresh here (the first step of each span)
+
+
+@dataclass(frozen=True)
 class WindowData:
     """What the LP reads for one window, per step of it: the site's records for the optimum; forecasts and
     the current state for an MPC."""
@@ -69,6 +87,7 @@ class WindowData:
     episode_steps: int | None = None  # None: the window is the episode
     peak_floor_kw: np.ndarray | None = None  # per demand charge; None: 0
     ledger_energy_kwh: float | None = None  # None: initial_energy_kwh
+    sizing: Sizing | None = None  # None: bess's capacity and power are given
 
     @property
     def n_steps(self) -> int:
@@ -109,6 +128,9 @@ def per_step(data: WindowData, values: np.ndarray) -> xr.DataArray:
 
 def add_battery(model: linopy.Model, data: WindowData) -> None:
     """Variables charge, discharge, energy; constraint battery (the energy balance of every step)."""
+    if data.sizing is not None:
+        add_sized_battery(model, data, data.sizing)
+        return
     time = data.time
     bess, eta = data.bess, data.bess.one_way_efficiency
     power_kwh = bess.power_kw * data.step_hours
@@ -118,6 +140,30 @@ def add_battery(model: linopy.Model, data: WindowData) -> None:
     previous = energy.to_linexpr().shift(time=1).fillna(0)  # e_{t-1}; e_{-1} is on the right-hand side
     initial = per_step(data, np.where(time == 0, data.initial_energy_kwh, 0.0))
     model.add_constraints(energy - previous - eta * charge + discharge / eta == initial, name="battery")
+
+
+def start_fraction(bess: Bess) -> float:
+    """The share of capacity a battery starts with (CityLearn: max(initial SOC, 1 - DoD))."""
+    return max(bess.initial_soc, 1.0 - bess.depth_of_discharge)
+
+
+def add_sized_battery(model: linopy.Model, data: WindowData, sizing: Sizing) -> None:
+    """add_battery with variables capacity (kWh) and power (kW) and the constraints that they bound."""
+    time, h = data.time, data.step_hours
+    bess, eta = data.bess, data.bess.one_way_efficiency
+    capacity = model.add_variables(sizing.min_capacity_kwh, sizing.max_capacity_kwh, name="capacity")
+    power = model.add_variables(0, name="power")
+    charge = model.add_variables(0, coords=[time], name="charge")
+    discharge = model.add_variables(0, coords=[time], name="discharge")
+    energy = model.add_variables(0, coords=[time], name="energy")
+    model.add_constraints(charge - h * power <= 0, name="charge_power")
+    model.add_constraints(discharge - h * power <= 0, name="discharge_power")
+    model.add_constraints(energy - capacity <= 0, name="energy_max")
+    model.add_constraints(energy - (1.0 - bess.depth_of_discharge) * capacity >= 0, name="energy_min")
+    restart = per_step(data, sizing.restarts.astype(float))
+    previous = energy.to_linexpr().shift(time=1).fillna(0) * (1.0 - restart)
+    initial = start_fraction(bess) * restart * capacity
+    model.add_constraints(energy - previous - eta * charge + discharge / eta - initial == 0, name="battery")
 
 
 def add_evs(model: linopy.Model, data: WindowData) -> None:
@@ -173,12 +219,23 @@ def add_peaks(model: linopy.Model, data: WindowData) -> None:
 def add_ledger(model: linopy.Model, data: WindowData) -> None:
     """Constraint ledger: the battery ends with at least the episode's initial energy (no credit for
     spending it), or as close to it as charging at full power since the window's start gets."""
+    if data.sizing is not None:
+        add_sized_ledger(model, data, data.sizing)
+        return
     target = data.initial_energy_kwh if data.ledger_energy_kwh is None else data.ledger_energy_kwh
     bess = data.bess
     charged = data.n_steps * bess.power_kw * data.step_hours * bess.one_way_efficiency
     reachable = min(data.initial_energy_kwh + charged, bess.capacity_kwh)
     last = model.variables["energy"].isel(time=-1)
     model.add_constraints(last >= min(target, reachable), name="ledger")
+
+
+def add_sized_ledger(model: linopy.Model, data: WindowData, sizing: Sizing) -> None:
+    """The ledger of a sized battery: each span ends with at least the energy it started with (a span of
+    a week can always recharge it)."""
+    span_end = per_step(data, np.roll(sizing.restarts, -1))
+    energy, capacity = model.variables["energy"], model.variables["capacity"]
+    model.add_constraints(energy - start_fraction(data.bess) * capacity >= 0, name="ledger", mask=span_end)
 
 
 def objective_terms(
@@ -192,13 +249,19 @@ def objective_terms(
         [objective.demand_rate(charge, episode_steps, data.step_hours) for charge in grid.demand_charges],
         coords=[pd.Index([charge.name for charge in grid.demand_charges], name="demand_charge")],
     )
-    return {
+    terms = {
         "energy": (weight * variables["import"]).sum(),
         "export": -objective.export_weight(grid) * variables["export"].sum(),
         "demand": (rates * variables["peak"]).sum(),
         "unmet": unmet_weight * variables["unmet"].sum(),
         "throughput": (THROUGHPUT_PRICE * weight * (variables["charge"] + variables["discharge"])).sum(),
     }
+    if data.sizing is not None:
+        sizing = data.sizing
+        terms["capital"] = (
+            sizing.price_per_kwh * variables["capacity"] + sizing.price_per_kw * variables["power"]
+        )
+    return terms
 
 
 def build_model(data: WindowData, objective: Objective, unmet_weight: float) -> linopy.Model:

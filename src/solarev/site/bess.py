@@ -2,10 +2,13 @@
 
 capacity = design_factor * ceil(deficit / (DoD * round-trip efficiency), rounding);
 power = capacity / discharge_hours.
+
+The battery the site gets (bess.sizing): the rule's, a fixed one, or the LP's optimum
+(solarev.control.sizing); the rule's figures stay in resources/bess.json for the site figure.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,4 +86,50 @@ def site_battery(
     return {
         **sizing,
         "deficit_window_hours": [bess["deficit_start_hour"], bess["deficit_end_hour"]],
+    }
+
+
+class SizingError(ValueError):
+    """A sizing the simulators cannot take (a battery of no size)."""
+
+
+# Below this the LP has bought no battery (HiGHS returns zeros within its tolerances).
+SMALLEST_BATTERY_KWH = 1e-3
+
+
+def sweep_capacities(sweep: Sequence[float] | Mapping[str, float]) -> list[float]:
+    """The config's `bess.sweep_kwh` (a list, or start, stop and step with stop included when on the grid)
+    with 0, the no-battery reference every saving is measured against."""
+    if isinstance(sweep, Mapping):
+        count = math.floor((sweep["stop"] - sweep["start"]) / sweep["step"] + 1e-9) + 1
+        sweep = [sweep["start"] + index * sweep["step"] for index in range(count)]
+    return sorted({0.0, *(float(capacity) for capacity in sweep)})
+
+
+def capacity_label(capacity_kwh: float) -> str:
+    """A sweep point's wildcard: 250, 2.5."""
+    return f"{capacity_kwh:g}"
+
+
+def chosen_battery(
+    rule: Mapping[str, Any], sizing: str, capacity_kwh: float | None, power_kw: float | None
+) -> dict[str, Any]:
+    """resources/bess.json: the rule's sizing unchanged under `rule`; otherwise the given size, with the
+    rule's kept beside it (rule_capacity_kwh, rule_power_kw) and the mode named."""
+    if sizing == "rule":
+        return dict(rule)
+    if capacity_kwh < SMALLEST_BATTERY_KWH or power_kw < SMALLEST_BATTERY_KWH:
+        # The envs scale their battery action by the power: a site without battery is not simulated.
+        raise SizingError(
+            f"bess.sizing: {sizing} gives no battery ({capacity_kwh:.3g} kWh, {power_kw:.3g} kW): at "
+            "bess.capital's costs no battery pays; the simulations need one: lower bess.capital or use "
+            "sizing rule or fixed"
+        )
+    return {
+        **rule,
+        "sizing": sizing,
+        "rule_capacity_kwh": rule["capacity_kwh"],
+        "rule_power_kw": rule["power_kw"],
+        "capacity_kwh": capacity_kwh,
+        "power_kw": power_kw,
     }
