@@ -15,6 +15,7 @@ from solarev.control.sizing import (
     capital_cost,
     capital_recovery_factor,
     optimal_size,
+    rule_based_saving,
     sized_at,
     sizing_site,
     sizing_table,
@@ -113,6 +114,14 @@ def test_joint_lp_and_sweep_agree_on_the_best_size(site):
     assert abs(best.capacity_kwh - best_swept) <= step
     # The joint LP's total is at least as good as every point of the sweep.
     assert best.annual_total <= min(result.annual_total for result in points) + 1e-6 * abs(best.annual_total)
+
+
+def test_rule_based_dispatch_saves_less_than_the_lp(site):
+    """The two bounds of the battery's value at one size: rule_based dispatch on the twin, the LP's."""
+    sized = point(site, FREE, 20.0)
+    lp_saving = point(site, FREE, 0.0).annual_operating - sized.annual_operating
+    lower = rule_based_saving(site, WEEKS, 20.0, sized.power_kw, TEST_CONFIG["env"])
+    assert 0 < lower < lp_saving
 
 
 def test_rule_sizing_leaves_the_rules_battery_unchanged():

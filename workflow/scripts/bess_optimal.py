@@ -4,9 +4,15 @@ import json
 from dataclasses import asdict
 
 import solarev.logs
-from solarev.control.sizing import capital_cost, optimal_size, sizing_site, sizing_weeks
+from solarev.control.sizing import (
+    capital_cost,
+    optimal_size,
+    rule_based_saving,
+    sizing_site,
+    sizing_weeks,
+)
 from solarev.env.objective import Objective
-from solarev.site.bess import sweep_capacities
+from solarev.site.bess import SMALLEST_BATTERY_KWH, sweep_capacities
 from solarev.site.model import PROFILE_FILES
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
@@ -23,6 +29,11 @@ result = optimal_size(
     smk.params.env["unmet_energy_weight_kg_per_kwh"],
     smk.params.time_limit_s,
 )
-log.info("weeks %s: %s", weeks, result)
+# The lower bound of the battery's value; the envs cannot simulate a battery of no size (it saves nothing).
+bought = min(result.capacity_kwh, result.power_kw) >= SMALLEST_BATTERY_KWH
+rule_based = (
+    rule_based_saving(site, weeks, result.capacity_kwh, result.power_kw, smk.params.env) if bought else 0.0
+)
+log.info("weeks %s: %s; saving under rule_based dispatch %.0f a year", weeks, result, rule_based)
 with open(smk.output.optimal, "w") as file:
-    json.dump({**asdict(result), "weeks": weeks}, file, indent=2)
+    json.dump({**asdict(result), "rule_based_annual_saving": rule_based, "weeks": weeks}, file, indent=2)

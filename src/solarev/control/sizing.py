@@ -12,7 +12,7 @@ import json
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from solarev.control.baselines import rule_based, uncontrolled  # noqa: E402
 from solarev.control.lp import Sizing, WindowData, build_model, solve, window_data  # noqa: E402
+from solarev.control.rule_tuned import window_score  # noqa: E402
 from solarev.env.episodes import DAYS_PER_WEEK, Window, week_windows  # noqa: E402
+from solarev.env.fast import make_fast_env  # noqa: E402
 from solarev.env.objective import Objective  # noqa: E402
 from solarev.env.sessions import EpisodeSessions  # noqa: E402
 from solarev.site.grid import DemandCharge, GridSignals  # noqa: E402
@@ -224,6 +227,22 @@ def sized_at(
     return solve_sizing(data, len(weeks), objective, unmet_weight, time_limit_s)
 
 
+def rule_based_saving(
+    site: Site, weeks: Sequence[int], capacity_kwh: float, power_kw: float, env_config: Mapping[str, Any]
+) -> float:
+    """The battery's annual saving under rule_based dispatch, the lower bound of its value (the LP's is
+    the upper): the sampled weeks on the twin with the battery idle (uncontrolled) minus with rule_based,
+    each scored as the tuned rule is (settled objective + unmet penalty), × 52 / n_weeks.
+    `env_config`: the `env` keys OBJECTIVE_KEYS and unmet_energy_weight_kg_per_kwh."""
+    bess = replace(site.bess, capacity_kwh=capacity_kwh, power_kw=power_kw)
+    env = make_fast_env(replace(site, bess=bess), {"test_weeks": list(weeks)}, env_config, "test")
+    saving = sum(
+        window_score(env, uncontrolled(env), window) - window_score(env, rule_based(env), window)
+        for window in range(len(env.windows))
+    )
+    return saving * WEEKS_PER_YEAR / len(weeks)
+
+
 def sizing_table(points: Sequence[Mapping[str, float]]) -> pd.DataFrame:
     """The sweep (SizingResult fields per capacity, 0 among them) as the planner's curve, USD per year:
     operating saving against no battery, annualised capital and O&M, and their difference."""
@@ -245,7 +264,8 @@ def sizing_table(points: Sequence[Mapping[str, float]]) -> pd.DataFrame:
 def sizing_figure(
     table: pd.DataFrame, optimum: Mapping[str, float], rule_capacity_kwh: float, site_name: str
 ) -> Figure:
-    """Saving, cost and net benefit against capacity, the joint LP's optimum and the rule's size marked."""
+    """Saving, cost and net benefit against capacity, the joint LP's optimum (its net benefit under the LP's
+    dispatch and under rule_based dispatch) and the rule's size marked."""
     figure, axes = plt.subplots(figsize=(8, 4.5), layout="constrained")
     capacity = table["capacity_kwh"]
     axes.plot(capacity, table["annual_saving_usd"] / 1000, marker="o", label="operating saving")
@@ -262,6 +282,15 @@ def sizing_figure(
         color="tab:red",
         linestyle="none",
         label=f"optimum {optimum['capacity_kwh']:.0f} kWh / {optimum['power_kw']:.0f} kW",
+    )
+    axes.plot(
+        optimum["capacity_kwh"],
+        (optimum["rule_based_annual_saving"] - optimum["annual_capital"]) / 1000,
+        marker="v",
+        markersize=10,
+        color="tab:red",
+        linestyle="none",
+        label="its net benefit under rule_based dispatch (lower bound)",
     )
     axes.axvline(
         rule_capacity_kwh, color="tab:purple", linestyle="--", label=f"rule {rule_capacity_kwh:.0f} kWh"
