@@ -1,6 +1,7 @@
 """Time of the battery sizing (solarev.control.sizing) on a site: the joint LP of size and dispatch over the
 sampled training weeks, then the sweep of capacities one after the other (the workflow runs its points in
-parallel, one job each), with the optimal size, its net benefit and the rule's size.
+parallel, one job each), with the optimal size, its net benefit (under the LP's dispatch and under
+rule_based's on the twin), and the net benefit of the rule's size and of the original study's 1,632 kWh.
 
     .venv/bin/python benchmarks/bench_sizing.py            # the default site, generated afresh
     .venv/bin/python benchmarks/bench_sizing.py --resources resources --config config/config.yaml
@@ -15,7 +16,14 @@ from pathlib import Path
 
 from bench_env import prepare, site_parser
 
-from solarev.control.sizing import capital_cost, optimal_size, sized_at, sizing_table, sizing_weeks
+from solarev.control.sizing import (
+    capital_cost,
+    optimal_size,
+    rule_based_saving,
+    sized_at,
+    sizing_table,
+    sizing_weeks,
+)
 from solarev.env.objective import Objective
 from solarev.site.bess import sweep_capacities
 
@@ -50,6 +58,14 @@ def main() -> None:
         f"({sweep_seconds / len(capacities):.1f} s each)"
     )
     print(f"sizing in all: {joint_seconds + sweep_seconds:.1f} s")
+    lower = rule_based_saving(site, weeks, best.capacity_kwh, best.power_kw, env)
+    print(f"the optimum under rule_based dispatch: net benefit {lower - best.annual_capital:,.0f} USD/year")
+    for label, capacity in (("rule's battery", site.bess.capacity_kwh), ("original 1,632 kWh", 1632.0)):
+        sized = sized_at(site, weeks, cost, capacity, objective, weight, limit)
+        print(
+            f"{label} ({capacity:,.0f} kWh, power optimised {sized.power_kw:,.0f} kW): "
+            f"net benefit {no_battery - sized.annual_total:,.0f} USD/year"
+        )
 
 
 if __name__ == "__main__":
