@@ -121,9 +121,26 @@ CONFIG_EDITS = {
     # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.
     "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SITE),
     "env.objective": ("co2", {"control": CONTROLS, "tune_rule": 1, **AGENTS, **REPORT}),
+    # Battery sizing: a fixed battery (COMPANION_EDITS) replaces the rule's; under sizing rule the LP's
+    # costs and sweep feed no job (the PDF's title page names the config's hash).
+    "bess.sizing": ("fixed", {"bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
+    "bess.capital": (
+        {
+            "usd_per_kwh": 200,
+            "usd_per_kw": 100,
+            "fixed_om_usd_per_kw_year": 5,
+            "lifetime_years": 15,
+            "discount_rate": 0.05,
+        },
+        {"comparison": 1, "all": 1},
+    ),
+    "bess.sweep_kwh": ([10, 20], {"comparison": 1, "all": 1}),
 }
 # Edits that only make sense together with another.
-COMPANION_EDITS = {"episodes.test_weeks": {"episodes.validation_weeks": [2]}}
+COMPANION_EDITS = {
+    "episodes.test_weeks": {"episodes.validation_weeks": [2]},
+    "bess.sizing": {"bess.fixed_capacity_kwh": 30.0, "bess.fixed_power_kw": 10.0},
+}
 
 
 def edited_config(edits: dict[str, object], path: Path) -> Path:
