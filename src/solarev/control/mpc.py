@@ -24,7 +24,7 @@ from solarev.control.lp import WindowData
 from solarev.control.optimum import Dispatch, solve_window
 from solarev.env.episodes import Window
 from solarev.env.gym_env import Policy, SiteEnv
-from solarev.env.sessions import EpisodeSessions
+from solarev.env.sessions import EpisodeSessions, concatenated
 
 
 @dataclass(frozen=True)
@@ -54,18 +54,9 @@ class SolveLog:
 
 
 def joined(parts: list[tuple[EpisodeSessions, np.ndarray]], steps: int) -> tuple[EpisodeSessions, np.ndarray]:
+    """Sessions of the same horizon as one list, with their kWh per step."""
     sessions = [part for part, _ in parts]
-    return (
-        EpisodeSessions(
-            session_id=np.concatenate([part.session_id for part in sessions]),
-            socket=np.concatenate([part.socket for part in sessions]),
-            first=np.concatenate([part.first for part in sessions]),
-            last=np.concatenate([part.last for part in sessions]),
-            need_kwh=np.concatenate([part.need_kwh for part in sessions]),
-            n_steps=steps,
-        ),
-        np.concatenate([step_kwh for _, step_kwh in parts]),
-    )
+    return concatenated(sessions, [0] * len(sessions), steps), np.concatenate([kwh for _, kwh in parts])
 
 
 def within_horizon(sessions: EpisodeSessions, step_kwh: np.ndarray, steps: int) -> EpisodeSessions:

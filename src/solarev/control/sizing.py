@@ -16,23 +16,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 (the backend must be chosen first)
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from solarev.control.baselines import rule_based, uncontrolled  # noqa: E402
-from solarev.control.lp import Sizing, WindowData, build_model, solve, window_data  # noqa: E402
-from solarev.control.rule_tuned import window_score  # noqa: E402
-from solarev.env.episodes import DAYS_PER_WEEK, Window, week_windows  # noqa: E402
-from solarev.env.fast import make_fast_env  # noqa: E402
-from solarev.env.objective import Objective  # noqa: E402
-from solarev.env.sessions import EpisodeSessions  # noqa: E402
-from solarev.site.grid import DemandCharge, GridSignals  # noqa: E402
-from solarev.site.model import Site, load_site  # noqa: E402
+from solarev.control.baselines import rule_based, uncontrolled
+from solarev.control.lp import Sizing, WindowData, build_model, solve, window_data
+from solarev.control.rule_tuned import window_score
+from solarev.env.episodes import DAYS_PER_WEEK, Window, week_windows
+from solarev.env.fast import make_fast_env
+from solarev.env.objective import Objective
+from solarev.env.sessions import concatenated
+from solarev.site.grid import DemandCharge, GridSignals
+from solarev.site.model import Site, load_site
 
 WEEKS_PER_YEAR = 52
 # USD per kWh-year and per kW-year added to any capital cost: among sizes of equal value the LP takes the
@@ -135,17 +131,6 @@ def joined_grid(grids: Sequence[GridSignals], labels: Sequence[int]) -> GridSign
     )
 
 
-def joined_sessions(parts: Sequence[EpisodeSessions], offsets: np.ndarray) -> EpisodeSessions:
-    return EpisodeSessions(
-        session_id=np.concatenate([part.session_id for part in parts]),
-        socket=np.concatenate([part.socket for part in parts]),
-        first=np.concatenate([part.first + offset for part, offset in zip(parts, offsets, strict=True)]),
-        last=np.concatenate([part.last + offset for part, offset in zip(parts, offsets, strict=True)]),
-        need_kwh=np.concatenate([part.need_kwh for part in parts]),
-        n_steps=sum(part.n_steps for part in parts),
-    )
-
-
 def sizing_data(
     site: Site, windows: Sequence[Window], cost: CapitalCost, capacity_kwh: tuple[float, float]
 ) -> WindowData:
@@ -164,7 +149,7 @@ def sizing_data(
         grid=joined_grid([part.grid for part in parts], [window.label for window in windows]),
         bess=site.bess,
         initial_energy_kwh=0.0,  # the sized battery starts at its start fraction of E (lp.add_sized_battery)
-        sessions=joined_sessions([part.sessions for part in parts], offsets),
+        sessions=concatenated([part.sessions for part in parts], offsets, n_steps),
         session_step_kwh=np.concatenate([part.session_step_kwh for part in parts]),
         n_sockets=site.n_sockets,
         episode_steps=parts[0].n_steps,  # demand charges are pro-rated per week, as the optimum's
@@ -266,7 +251,8 @@ def sizing_figure(
 ) -> Figure:
     """Saving, cost and net benefit against capacity, the joint LP's optimum (its net benefit under the LP's
     dispatch and under rule_based dispatch) and the rule's size marked."""
-    figure, axes = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    figure = Figure(figsize=(8, 4.5), layout="constrained")  # no pyplot: no global figure state
+    axes = figure.subplots()
     capacity = table["capacity_kwh"]
     axes.plot(capacity, table["annual_saving_usd"] / 1000, marker="o", label="operating saving")
     axes.plot(capacity, table["annual_capital_usd"] / 1000, marker="o", label="annualised capital + O&M")

@@ -6,6 +6,7 @@ LP, KPIs): at a boundary the EV holds the energy it would have with charging at 
 its own part of the session, which is always deliverable, and consecutive episodes chain exactly.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,19 @@ def episode_sessions(site: Site, start: int, end: int) -> EpisodeSessions:
         last=due - start - 1,
         need_kwh=asap_energy(arrival, energy, rate, due) - asap_energy(arrival, energy, rate, first),
         n_steps=end - start,
+    )
+
+
+def concatenated(parts: Sequence[EpisodeSessions], offsets: Sequence[int], n_steps: int) -> EpisodeSessions:
+    """The sessions of `parts` as one list of `n_steps` steps, each part's steps shifted by its offset."""
+    pairs = list(zip(parts, offsets, strict=True))
+    return EpisodeSessions(
+        session_id=np.concatenate([part.session_id for part in parts]),
+        socket=np.concatenate([part.socket for part in parts]),
+        first=np.concatenate([part.first + offset for part, offset in pairs]),
+        last=np.concatenate([part.last + offset for part, offset in pairs]),
+        need_kwh=np.concatenate([part.need_kwh for part in parts]),
+        n_steps=n_steps,
     )
 
 
