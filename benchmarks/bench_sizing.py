@@ -16,14 +16,8 @@ from pathlib import Path
 
 from bench_env import prepare, site_parser
 
-from solarev.control.sizing import (
-    capital_cost,
-    optimal_size,
-    rule_based_saving,
-    sized_at,
-    sizing_table,
-    sizing_weeks,
-)
+from solarev.control.sizing import capital_cost, optimal_size, sized_at, sizing_table, sizing_weeks
+from solarev.control.sizing_bound import rule_based_saving
 from solarev.env.objective import Objective
 from solarev.site.bess import sweep_capacities
 

@@ -101,6 +101,13 @@ def sizing_outputs():
     return []
 
 
+def sizing_page():
+    """The comparison's battery-sizing page, the curve's figure, under sizing optimal only (as rule all)."""
+    if config["bess"]["sizing"] == "optimal":
+        return {"sizing_figure": "results/figures/bess_sizing.png"}
+    return {}
+
+
 def sweep_points():
     """One file per capacity of the sweep (0, no battery, among them)."""
     return [

@@ -45,6 +45,7 @@ rule collect:
 
 rule comparison:
     input:
+        **sizing_page(),
         kpis=rules.collect.output.kpis,
         timeseries=rules.collect.output.timeseries,
         learning_curves=run_files(RUNS, "learning_curve.csv", agents_only=True),

@@ -12,12 +12,13 @@ from conftest import TEST_CONFIG
 from pypdf import PdfReader
 from synthetic import SyntheticSite, write_synthetic_site
 
+from solarev.control.sizing import sizing_figure, sizing_table
 from solarev.env.objective import Objective
 from solarev.evaluate.kpis import UNITS, kpis_by_episode
 from solarev.evaluate.stats import iqm
 from solarev.report import figures, pdf, tables
 from solarev.report.collect import collect_kpis, collect_timeseries, read_kpis_table
-from solarev.report.layout import Run
+from solarev.report.layout import FIGURES, SIZING_PAGE, Run
 from solarev.report.provenance import code_version, config_hash
 from solarev.site.bess import size_battery
 from solarev.site.figure import site_figure
@@ -226,6 +227,31 @@ def site_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def sizing_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sizing stage's figure of a made-up sweep, as the comparison receives it under sizing optimal."""
+    points = [
+        {
+            "capacity_kwh": kwh,
+            "power_kw": kwh / 4,
+            "annual_operating": 900 - 300 * min(kwh, 2),
+            "annual_capital": 80 * kwh,
+        }
+        for kwh in (0.0, 1.0, 2.0, 3.0)
+    ]
+    optimum = {
+        "capacity_kwh": 2.0,
+        "power_kw": 0.5,
+        "annual_operating": 300.0,
+        "annual_capital": 160.0,
+        "rule_based_annual_saving": 400.0,
+        "weeks": [0, 5],
+    }
+    path = tmp_path_factory.mktemp("sizing") / "bess_sizing.png"
+    sizing_figure(sizing_table(points), optimum, 1.5, SITE_CONFIG["name"]).savefig(path)
+    return path
+
+
 def test_provenance():
     assert config_hash({"a": 1, "b": {"c": 2}}) == config_hash({"b": {"c": 2}, "a": 1})
     assert config_hash({"a": 1}) != config_hash({"a": 2})
@@ -244,8 +270,10 @@ def test_number_formats():
 
 
 def test_comparison_pdf_pages_and_table_text(
-    kpis: pd.DataFrame, runs: list[Run], site_png: Path, tmp_path: Path
+    kpis: pd.DataFrame, runs: list[Run], site_png: Path, sizing_png: Path, tmp_path: Path
 ):
+    """Every page, with the battery-sizing page after the site's (bess.sizing optimal; the tiny run's PDF,
+    sizing rule, has none: tests/test_report_workflow.py)."""
     curves = pd.concat(
         pd.DataFrame(
             {
@@ -279,6 +307,7 @@ def test_comparison_pdf_pages_and_table_text(
         curves=curves,
         run_configs=run_configs,
         site_figure=site_png,
+        sizing_figure=sizing_png,
         site_config=SITE_CONFIG,
         grid_config=GRID_CONFIG,
         objective=Objective("co2", 0.0),
@@ -289,10 +318,12 @@ def test_comparison_pdf_pages_and_table_text(
     comparison = pdf.build_comparison(inputs, BOOTSTRAP, date="2026-01-01")
     path = tmp_path / "comparison.pdf"
     pdf.write_pdf(comparison, path, subject="test")
-    pngs = {name: tmp_path / f"{name}.png" for name in pdf.FIGURES}
+    pngs = {name: tmp_path / f"{name}.png" for name in FIGURES}
     pdf.write_pngs(comparison, pngs)
     reader = PdfReader(path)
-    assert len(reader.pages) == 1 + len(pdf.FIGURES)
+    after_site = FIGURES.index("site") + 1
+    assert list(comparison.pages) == [*FIGURES[:after_site], SIZING_PAGE, *FIGURES[after_site:]]
+    assert len(reader.pages) == 1 + len(comparison.pages)
     assert all(png.stat().st_size > 10_000 for png in pngs.values())
     title, table = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "0123456789ab" in title and "Test site" in title

@@ -7,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, TEST_CONFIG
+from matplotlib.figure import Figure
 
 from solarev.config import load_yaml
-from solarev.site.bess import evening_deficit_kwh_per_day, size_battery
+from solarev.site.bess import chosen_battery, evening_deficit_kwh_per_day, size_battery
 from solarev.site.calendar import day_of_step, is_holiday, site_days
 from solarev.site.ev import charging_sessions, uncontrolled_charging_kw
-from solarev.site.figure import site_figure
+from solarev.site.figure import SIZE_SOURCES, draw_sizing, site_figure
 from solarev.site.load import mall_load
 from solarev.site.model import site_time
 from solarev.site.profiles import SiteProfiles
@@ -193,6 +194,17 @@ def test_mall_load_from_a_table_is_interpolated_onto_the_steps():
     table = pd.DataFrame({"time": time[::2].astype(str), "load_kw": np.arange(len(time[::2]), dtype=float)})
     load = mall_load(site, TEST_CONFIG["mall_load"], table)
     np.testing.assert_allclose(load["load_kw"][:5], [0, 0.5, 1, 1.5, 2])
+
+
+def test_the_battery_panel_says_where_a_size_other_than_the_rules_came_from():
+    rule = size_battery(10.0, 0.8, 0.95, 1.2, 10, 2.75)
+    for sizing, words in (("optimal", "LP optimum"), ("fixed", "fixed in config")):
+        axis = Figure().subplots()
+        draw_sizing(axis, chosen_battery(rule, sizing, 62.0, 9.0))
+        assert axis.get_title() == f"Battery: 62 kWh, 9 kW ({words})"
+        bars = [label.get_text() for label in axis.get_xticklabels()]
+        assert bars[2:] == ["× 1.2\ncapacity\n(rule)", SIZE_SOURCES[sizing][0]]
+        assert [bar.get_height() for bar in axis.patches][2:] == [24.0, 62.0]
 
 
 def test_the_site_figure_shows_day_types_months_and_sessions():

@@ -5,6 +5,7 @@ import copy
 import json
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from conftest import REPO, TEST_CONFIG, TinySite
 
@@ -15,13 +16,13 @@ from solarev.control.sizing import (
     capital_cost,
     capital_recovery_factor,
     optimal_size,
-    rule_based_saving,
     sized_at,
     sizing_site,
     sizing_table,
     sizing_weeks,
     sizing_windows,
 )
+from solarev.control.sizing_bound import rule_based_saving
 from solarev.env.objective import Objective
 from solarev.site.bess import SizingError, chosen_battery, size_battery, sweep_capacities
 from solarev.site.model import site_files
@@ -140,16 +141,20 @@ def test_optimal_sizing_needs_the_cost_objective():
 
 
 def test_optimal_sizing_flows_into_bess_json(tmp_path):
-    """The workflow: bess.json carries the joint LP's size, the curve its sweep."""
+    """The workflow on the tiny site: bess.json carries the joint LP's size, inside the sweep of
+    config/test.yaml and within one step of the curve's best point."""
     from snakemake_runner import run_with_config
 
     config = copy.deepcopy(TEST_CONFIG)
     config["bess"]["sizing"] = "optimal"
-    config["bess"]["sweep_kwh"] = [20, 40]
     result, workdir = run_with_config(config, tmp_path, "resources/bess.json", "resources/bess_sizing.csv")
     assert result.returncode == 0, result.stderr[-3000:]
     battery = json.loads((workdir / "resources" / "bess.json").read_text())
     optimum = json.loads((workdir / "resources" / "bess_optimal.json").read_text())
     assert (battery["sizing"], battery["capacity_kwh"]) == ("optimal", optimum["capacity_kwh"])
     assert battery["rule_capacity_kwh"] > 0
+    curve = pd.read_csv(workdir / "resources" / "bess_sizing.csv")
+    best_swept = curve.loc[curve["net_benefit_usd"].idxmax(), "capacity_kwh"]
+    assert 0 < best_swept < curve["capacity_kwh"].max()  # an interior optimum: the agreement means something
+    assert abs(optimum["capacity_kwh"] - best_swept) <= config["bess"]["sweep_kwh"]["step"]
     assert (workdir / "results" / "figures" / "bess_sizing.png").is_file()

@@ -4,13 +4,8 @@ import json
 from dataclasses import asdict
 
 import solarev.logs
-from solarev.control.sizing import (
-    capital_cost,
-    optimal_size,
-    rule_based_saving,
-    sizing_site,
-    sizing_weeks,
-)
+from solarev.control.sizing import capital_cost, optimal_size, sizing_site, sizing_weeks
+from solarev.control.sizing_bound import rule_based_saving
 from solarev.env.objective import Objective
 from solarev.site.bess import SMALLEST_BATTERY_KWH, sweep_capacities
 from solarev.site.model import PROFILE_FILES

@@ -17,6 +17,7 @@ from solarev.report.tables import Bootstrap
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
 run_configs = [load_yaml(path) for path in smk.input.run_configs]
+sizing_figure = smk.input.get("sizing_figure")  # bess.sizing optimal's only
 with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
     inputs = ComparisonInputs(
         kpis=read_kpis_table(smk.input.kpis),
@@ -24,6 +25,7 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
         curves=read_learning_curves(smk.input.learning_curves, run_configs),
         run_configs=run_configs,
         site_figure=Path(smk.input.site_figure),
+        sizing_figure=None if sizing_figure is None else Path(sizing_figure),
         site_config=smk.params.site,
         grid_config=smk.params.grid,
         objective=Objective.from_config(smk.params.objective),

@@ -12,7 +12,7 @@ import json
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from solarev.control.baselines import rule_based, uncontrolled
 from solarev.control.lp import Sizing, WindowData, build_model, solve, window_data
-from solarev.control.rule_tuned import window_score
 from solarev.env.episodes import DAYS_PER_WEEK, Window, week_windows
-from solarev.env.fast import make_fast_env
 from solarev.env.objective import Objective
 from solarev.env.sessions import concatenated
 from solarev.site.grid import DemandCharge, GridSignals
@@ -212,22 +209,6 @@ def sized_at(
     return solve_sizing(data, len(weeks), objective, unmet_weight, time_limit_s)
 
 
-def rule_based_saving(
-    site: Site, weeks: Sequence[int], capacity_kwh: float, power_kw: float, env_config: Mapping[str, Any]
-) -> float:
-    """The battery's annual saving under rule_based dispatch, the lower bound of its value (the LP's is
-    the upper): the sampled weeks on the twin with the battery idle (uncontrolled) minus with rule_based,
-    each scored as the tuned rule is (settled objective + unmet penalty), × 52 / n_weeks.
-    `env_config`: the `env` keys OBJECTIVE_KEYS and unmet_energy_weight_kg_per_kwh."""
-    bess = replace(site.bess, capacity_kwh=capacity_kwh, power_kw=power_kw)
-    env = make_fast_env(replace(site, bess=bess), {"test_weeks": list(weeks)}, env_config, "test")
-    saving = sum(
-        window_score(env, uncontrolled(env), window) - window_score(env, rule_based(env), window)
-        for window in range(len(env.windows))
-    )
-    return saving * WEEKS_PER_YEAR / len(weeks)
-
-
 def sizing_table(points: Sequence[Mapping[str, float]]) -> pd.DataFrame:
     """The sweep (SizingResult fields per capacity, 0 among them) as the planner's curve, USD per year:
     operating saving against no battery, annualised capital and O&M, and their difference."""
@@ -247,44 +228,52 @@ def sizing_table(points: Sequence[Mapping[str, float]]) -> pd.DataFrame:
 
 
 def sizing_figure(
-    table: pd.DataFrame, optimum: Mapping[str, float], rule_capacity_kwh: float, site_name: str
+    table: pd.DataFrame, optimum: Mapping[str, Any], rule_capacity_kwh: float, site_name: str
 ) -> Figure:
-    """Saving, cost and net benefit against capacity, the joint LP's optimum (its net benefit under the LP's
-    dispatch and under rule_based dispatch) and the rule's size marked."""
-    figure = Figure(figsize=(8, 4.5), layout="constrained")  # no pyplot: no global figure state
-    axes = figure.subplots()
-    capacity = table["capacity_kwh"]
-    axes.plot(capacity, table["annual_saving_usd"] / 1000, marker="o", label="operating saving")
-    axes.plot(capacity, table["annual_capital_usd"] / 1000, marker="o", label="annualised capital + O&M")
-    axes.plot(capacity, table["net_benefit_usd"] / 1000, marker="o", color="black", label="net benefit")
-    axes.axhline(0, color="grey", linewidth=0.8)
+    """The planner's curve: per capacity of the sweep, the annual operating saving, the annualised capital
+    and O&M and their difference, the net benefit; the joint LP's optimum with its net benefit under the
+    LP's dispatch (perfect foresight, the upper bound) and under rule_based dispatch (the lower bound), and
+    the rule's size. Below, the power the LP pairs with each capacity."""
+    figure = Figure(figsize=(8, 6.5), layout="constrained")  # no pyplot: no global figure state
+    money, power = figure.subplots(2, 1, sharex=True, height_ratios=[3, 1])
+    capacity, best_kwh, best_kw = table["capacity_kwh"], optimum["capacity_kwh"], optimum["power_kw"]
+    money.plot(
+        capacity, table["annual_saving_usd"] / 1000, marker="o", label="operating saving (LP dispatch)"
+    )
+    money.plot(capacity, table["annual_capital_usd"] / 1000, marker="o", label="annualised capital + O&M")
+    money.plot(capacity, table["net_benefit_usd"] / 1000, marker="o", color="black", label="net benefit")
+    money.axhline(0, color="grey", linewidth=0.8)
     no_battery = table.loc[capacity == 0, "annual_operating_usd"].iloc[0]
-    net = no_battery - optimum["annual_operating"] - optimum["annual_capital"]
-    axes.plot(
-        optimum["capacity_kwh"],
-        net / 1000,
+    upper = (no_battery - optimum["annual_operating"] - optimum["annual_capital"]) / 1000
+    lower = (optimum["rule_based_annual_saving"] - optimum["annual_capital"]) / 1000
+    money.vlines(best_kwh, lower, upper, color="tab:red", linewidth=4, alpha=0.3)
+    money.plot(
+        best_kwh,
+        upper,
         marker="*",
         markersize=14,
         color="tab:red",
         linestyle="none",
-        label=f"optimum {optimum['capacity_kwh']:.0f} kWh / {optimum['power_kw']:.0f} kW",
+        label=f"optimum {best_kwh:,.0f} kWh / {best_kw:,.0f} kW: net {upper:,.1f} kUSD/yr",
     )
-    axes.plot(
-        optimum["capacity_kwh"],
-        (optimum["rule_based_annual_saving"] - optimum["annual_capital"]) / 1000,
+    money.plot(
+        best_kwh,
+        lower,
         marker="v",
         markersize=10,
         color="tab:red",
         linestyle="none",
-        label="its net benefit under rule_based dispatch (lower bound)",
+        label=f"the optimum under rule_based dispatch: net {lower:,.1f} (lower bound)",
     )
-    axes.axvline(
-        rule_capacity_kwh, color="tab:purple", linestyle="--", label=f"rule {rule_capacity_kwh:.0f} kWh"
-    )
-    axes.set(
-        xlabel="Battery capacity (kWh; power optimised)",
+    money.set(
         ylabel="kUSD per year",
-        title=f"{site_name}: battery sizing (perfect-foresight LP: the value's upper bound)",
+        title=f"{site_name}: which battery pays (annual; training weeks sampled: {len(optimum['weeks'])})",
     )
-    axes.legend(fontsize="small")
+    power.plot(capacity, table["power_kw"], marker="o", color="tab:green")
+    power.plot(best_kwh, best_kw, marker="*", markersize=14, color="tab:red", linestyle="none")
+    power.set(xlabel="Battery capacity (kWh)", ylabel="Power (kW)", title="Power chosen with the capacity")
+    rule_line = {"color": "tab:purple", "linestyle": "--"}
+    money.axvline(rule_capacity_kwh, **rule_line, label=f"the rule's size, {rule_capacity_kwh:,.0f} kWh")
+    power.axvline(rule_capacity_kwh, **rule_line)
+    figure.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     return figure

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-FIGURES = (  # pages of comparison.pdf after the title page, in order; also the PNG names
+FIGURES = (  # the pages of every comparison.pdf after the title page, in order; also the PNG names
     "summary",
     "co2_per_week",
     "learning_curves",
@@ -16,6 +16,9 @@ FIGURES = (  # pages of comparison.pdf after the title page, in order; also the 
 # The pages the HTML report shows as the comparison's own PNGs: the site page is the site stage's figure,
 # which the report shows as it is (results/figures/site.png).
 REPORT_PNGS = tuple(name for name in FIGURES if name != "site")
+# Under bess.sizing optimal, the page after the site page: the sizing stage's own figure
+# (results/figures/bess_sizing.png), which the HTML report also shows as it is.
+SIZING_PAGE = "bess_sizing"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from solarev.control import CONTROLLERS
 from solarev.env.objective import Objective
 from solarev.report import figures, tables
-from solarev.report.layout import FIGURES
+from solarev.report.layout import SIZING_PAGE
 
 LEARNING_CURVE_KPIS = ("objective", "co2_kg", "ev_unmet_kwh")  # what the agents minimise first
 PNG_DPI = 110
@@ -29,6 +29,7 @@ class ComparisonInputs:
     curves: pd.DataFrame  # every learning_curve.csv stacked, columns algo and seed added
     run_configs: Sequence[Mapping[str, Any]]  # every agent run's config.yaml
     site_figure: Path  # results/figures/site.png, drawn once by the site stage
+    sizing_figure: Path | None  # results/figures/bess_sizing.png under bess.sizing optimal, else None
     site_config: Mapping[str, Any]  # the config's `site` keys the title page names
     grid_config: Mapping[str, Any]  # the config's `grid` keys (the tariff the title page states)
     objective: Objective  # what the shares are of (config env.objective)
@@ -41,7 +42,7 @@ class ComparisonInputs:
 class Comparison:
     summary: pd.DataFrame  # tables.summary_table: the numbers of the summary page
     title: Figure
-    pages: dict[str, Figure]  # by FIGURES name
+    pages: dict[str, Figure]  # by FIGURES name (and SIZING_PAGE), in the PDF's order
 
 
 # The controllers a site could deploy (no perfect foresight), whose shares the title page gives.
@@ -130,14 +131,19 @@ def dispatch_page(inputs: ComparisonInputs, agent: str, seed: int, day: pd.Times
     return figures.dispatch_figure(frames, f"Dispatch on {kind}: {day:%a %d %b %Y}")
 
 
-def site_page(inputs: ComparisonInputs) -> Figure:
-    """The site stage's own figure (results/figures/site.png) as it is, on a page of the report's size:
-    one drawing of the site, in the PDF and in the HTML report alike."""
+def image_page(path: Path) -> Figure:
+    """A stage's own figure (the site's, the battery sizing's) as it is, on a page of the report's size:
+    one drawing, in the PDF and in the HTML report alike."""
     figure = Figure(figsize=figures.PAGE_SIZE, layout="constrained")
     axis = figure.subplots()
-    axis.imshow(matplotlib.image.imread(inputs.site_figure))
+    axis.imshow(matplotlib.image.imread(path))
     axis.set_axis_off()
     return figure
+
+
+def sizing_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
+    """The battery-sizing page when the sweep ran (bess.sizing optimal), else none."""
+    return {} if inputs.sizing_figure is None else {SIZING_PAGE: image_page(inputs.sizing_figure)}
 
 
 def build_comparison(
@@ -164,7 +170,8 @@ def build_comparison(
         "dispatch_worst": dispatch_page(
             inputs, agent, seed, days.worst, f"the best agent's ({best}) worst held-out day vs the optimum"
         ),
-        "site": site_page(inputs),
+        "site": image_page(inputs.site_figure),
+        **sizing_pages(inputs),
         "cost": figures.cost_figure(tables.runs_table(inputs.run_configs)),
     }
     title = figures.title_figure(
@@ -183,10 +190,10 @@ def build_comparison(
 
 
 def write_pdf(comparison: Comparison, path: str | Path, subject: str) -> None:
-    """Title page then every page of FIGURES, with the traceability line in the PDF's metadata."""
+    """Title page then every page, with the traceability line in the PDF's metadata."""
     metadata = {"Title": "solarev comparison", "Subject": subject, "Creator": "solarev"}
     with PdfPages(path, metadata=metadata) as pdf:
-        for figure in (comparison.title, *(comparison.pages[name] for name in FIGURES)):
+        for figure in (comparison.title, *comparison.pages.values()):
             pdf.savefig(figure)
 
 

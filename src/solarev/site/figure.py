@@ -137,14 +137,30 @@ def draw_session_energy(axis, sessions: pd.DataFrame) -> None:
     axis.legend(frameon=False, fontsize="small")
 
 
+# Where a battery other than the rule's comes from (bess.sizing): its bar's label and the title's words.
+SIZE_SOURCES = {
+    "optimal": ("LP\noptimum", "LP optimum"),
+    "fixed": ("fixed\n(config)", "fixed in config"),
+}
+
+
 def draw_sizing(axis, bess: Mapping[str, Any]) -> None:
-    labels = ["evening\nEV deficit", "/ (DoD × η)\nrounded", f"× {bess['design_factor']:g}\ncapacity"]
+    """The rule's steps to its capacity; under bess.sizing optimal or fixed (bess.json names it) a fourth
+    bar, the battery the site gets, labelled with where its size came from."""
+    rule = f"× {bess['design_factor']:g}\ncapacity"
+    labels = ["evening\nEV deficit", "/ (DoD × η)\nrounded", rule]
     values = [bess["deficit_kwh_per_day"], bess["rounded_requirement_kwh"], bess["capacity_kwh"]]
-    bars = axis.bar(labels, values, color=["#9e9e9e", "#6d9eeb", "#3c78d8"])
+    colours = ["#9e9e9e", "#6d9eeb", "#3c78d8"]
+    title = f"Battery: {bess['capacity_kwh']:.0f} kWh, {bess['power_kw']:.0f} kW"
+    if "sizing" in bess:
+        label, words = SIZE_SOURCES[bess["sizing"]]
+        labels = [*labels[:2], f"{rule}\n(rule)", label]
+        values = [*values[:2], bess["rule_capacity_kwh"], bess["capacity_kwh"]]
+        colours.append("#cc4125")
+        title = f"{title} ({words})"
+    bars = axis.bar(labels, values, color=colours)
     axis.bar_label(bars, fmt="%.0f kWh")
-    axis.set(
-        title=f"Battery: {bess['capacity_kwh']:.0f} kWh, {bess['power_kw']:.0f} kW", ylabel="Energy (kWh)"
-    )
+    axis.set(title=title, ylabel="Energy (kWh)")
     axis.set_ylim(0, max(values) * 1.2)
 
 
