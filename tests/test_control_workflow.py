@@ -1,15 +1,13 @@
-"""The real Snakemake run of rules citylearn_schema and control on the tiny config, on synthetic site files.
-
-The workflow here is the repository's rules (common, env, control) without the site stage: a Snakefile in a
-temporary copy of the repository layout (symlinks) includes them, and the site files are written in advance.
-"""
+"""Rules citylearn_schema, tune_rule and control in the real workflow on the tiny config (the shared
+`tiny_run`), and the schema's check on synthetic site files: there the workflow is the repository's rules
+(common, env, control) without the site stage, a Snakefile in a temporary copy of the repository layout
+(symlinks) that includes them, with the site files written in advance. Which config edits rerun which
+controllers: tests/test_rebuild.py."""
 
 import json
 from pathlib import Path
 
-import pytest
 import xarray as xr
-import yaml
 from conftest import TEST_CONFIG, TINY_SPEC
 from snakemake_runner import REPO, run_snakemake
 from synthetic import write_synthetic_site
@@ -39,19 +37,8 @@ def run(snakefile: Path, workdir: Path, *args: str, configfile: Path = REPO / "c
     return run_snakemake(workdir, "--snakefile", str(snakefile), *args, configfile=configfile)
 
 
-@pytest.fixture(scope="module")
-def control_run(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("control")
-    snakefile = stage_workflow(root)
-    workdir = root / "work"
-    write_synthetic_site(TINY_SPEC, workdir / "resources")
-    result = run(snakefile, workdir, *TARGETS)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return snakefile, workdir
-
-
-def test_every_controller_writes_kpis_and_timeseries_with_units(control_run):
-    _, workdir = control_run
+def test_every_controller_writes_kpis_and_timeseries_with_units(tiny_run: Path):
+    workdir = tiny_run
     # The configured objective, settled for the stored energy left (the optimum minimises it, not CO2).
     objective = {}
     for name in CONTROLLERS:
@@ -69,33 +56,17 @@ def test_every_controller_writes_kpis_and_timeseries_with_units(control_run):
     assert json.loads((workdir / "resources/rule_tuned.json").read_text())["import_threshold_kw"] >= 0
 
 
-def test_every_rule_logs_and_benchmarks(control_run):
-    _, workdir = control_run
+def test_every_rule_logs_and_benchmarks(tiny_run: Path):
+    workdir = tiny_run
     for job in ("citylearn_schema", "tune_rule", *(f"control_{name}" for name in CONTROLLERS)):
         assert (workdir / "logs" / f"{job}.log").exists(), job
         assert (workdir / "benchmarks" / f"{job}.tsv").exists(), job
 
 
-def test_nothing_to_do_after_a_run(control_run):
-    snakefile, workdir = control_run
-    result = run(snakefile, workdir, "--dry-run", *TARGETS)
+def test_nothing_to_do_after_a_run(tiny_run: Path):
+    result = run_snakemake(tiny_run, "--dry-run", *TARGETS)
     assert result.returncode == 0, result.stderr
     assert "Nothing to be done" in result.stdout + result.stderr
-
-
-def test_lp_settings_rerun_only_the_optimum_and_training_settings_nothing(control_run, tmp_path):
-    snakefile, workdir = control_run
-    config = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
-    config["control"]["optimum"]["time_limit_s"] += 1
-    config["episodes"]["episode_days"] += 1
-    changed = tmp_path / "changed.yaml"
-    changed.write_text(yaml.safe_dump(config, sort_keys=False))
-    result = run(snakefile, workdir, "--dry-run", *TARGETS, configfile=changed)
-    assert result.returncode == 0, result.stderr
-    output = result.stdout + result.stderr
-    assert "controller=optimum" in output
-    assert "controller=rule_based" not in output and "controller=uncontrolled" not in output
-    assert "rule citylearn_schema" not in output
 
 
 def test_unservable_session_stops_the_schema_with_its_name(tmp_path):

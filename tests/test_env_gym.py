@@ -9,6 +9,7 @@ from stable_baselines3.common.env_checker import check_env
 
 from solarev.control.baselines import rule_based
 from solarev.env.forecasts import forecast_matrix
+from solarev.env.gym_env import window_timing
 from solarev.env.objective import energy_term
 from solarev.evaluate.runs import evaluate_policy
 
@@ -94,6 +95,44 @@ def test_surplus_observation_is_the_rule_based_battery_action(tiny_citylearn):
     assert min(seen) < 0 < max(seen)  # both charging and discharging steps were checked
     forecast = [observation[names.index(f"surplus_forecast_{k}")] for k in range(1, env.forecast_steps + 1)]
     assert all(-1 <= value <= 1 for value in forecast)
+
+
+def test_window_timing_counts_steps_to_the_window_and_within_it():
+    in_window = np.array([0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0], dtype=bool)
+    to_open, left = window_timing(in_window, steps_per_day=4)
+    # No window after step 9: capped at a day.
+    np.testing.assert_allclose(to_open, [2, 1, 0, 0, 0, 3, 2, 1, 0, 0, 4, 4] / np.array(4.0))
+    np.testing.assert_allclose(left, [0, 0, 3, 2, 1, 0, 0, 0, 2, 1, 0, 0] / np.array(3.0))
+
+
+def fleet_episode(env, ev_kwh: np.ndarray) -> np.ndarray:
+    """[ev_pressure, ev_must_now] at each step of the test week with the EVs asking for `ev_kwh` a step,
+    checking each step's headroom under the running peak on the way: the running peak plus this step's
+    surplus (EVs at once), in the battery's energy per step."""
+    observation, _ = env.reset(options={"window": 0})
+    names = env.observation_names
+    charge = env.site.grid.demand_charges[0].name
+    fleet = []
+    terminated = False
+    while not terminated:
+        headroom = (env.peak_kw[0] * env.site.step_hours + env.surplus_kwh()) / env.bess_step_kwh
+        assert observation[names.index(f"peak_headroom_{charge}")] == pytest.approx(
+            np.clip(headroom, -1, 1), abs=1e-6
+        )
+        fleet.append([observation[names.index("ev_pressure")], observation[names.index("ev_must_now")]])
+        if not env.plugged_now.any():
+            assert fleet[-1] == [0, 0]
+        observation, _, terminated, _, _ = env.step(env.action_from_energy(0.0, ev_kwh))
+    return np.array(fleet)
+
+
+def test_peak_headroom_and_the_fleet_s_need_follow_the_episode(tiny_citylearn):
+    env = tiny_citylearn.env("test")
+    idle = fleet_episode(env, np.zeros(env.site.n_sockets))
+    full = fleet_episode(env, env.site.socket_step_kwh)
+    assert ((idle >= 0) & (idle <= 1)).all() and ((full >= 0) & (full <= 1)).all()
+    # Left uncharged, the EVs' need presses harder as their departures near.
+    assert (idle >= full - 1e-6).all() and (idle > full + 0.1).any()
 
 
 def test_training_windows_are_sampled_reproducibly_from_the_seed(tiny_citylearn):

@@ -57,9 +57,9 @@ def check_schema(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
 def check_hours(config: Mapping[str, Any]) -> None:
     windows = {
         "ev": (config["ev"]["opening_hour"], config["ev"]["closing_hour"]),
-        "ev.evening_peak": (
-            config["ev"]["evening_peak"]["start_hour"],
-            config["ev"]["evening_peak"]["end_hour"],
+        "ev.arrival_peak": (
+            config["ev"]["arrival_peak"]["start_hour"],
+            config["ev"]["arrival_peak"]["end_hour"],
         ),
         "mall_load": (config["mall_load"]["opening_hour"], config["mall_load"]["closing_hour"]),
         "bess": (config["bess"]["deficit_start_hour"], config["bess"]["deficit_end_hour"]),
@@ -68,10 +68,10 @@ def check_hours(config: Mapping[str, Any]) -> None:
         if start >= end:
             raise ConfigError(f"{section}: the window's start hour {start} must be before its end hour {end}")
     opening, closing = windows["ev"]
-    peak_start, peak_end = windows["ev.evening_peak"]
+    peak_start, peak_end = windows["ev.arrival_peak"]
     if peak_start < opening or peak_end > closing:
         raise ConfigError(
-            f"ev.evening_peak: hours {peak_start}-{peak_end} must lie within "
+            f"ev.arrival_peak: hours {peak_start}-{peak_end} must lie within "
             f"opening hours {opening}-{closing}"
         )
 

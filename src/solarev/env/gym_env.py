@@ -24,6 +24,15 @@ raw PV and load alone made the agents find this boundary only roughly (measured 
 The objective's import weight w_t (over its maximum) now and k steps ahead, whether each demand charge's
 window is on, and each charge's running peak (over the largest import a step can have) tell it when
 energy is dear.
+
+What carries across sites (a mall's evening crowd of motorbikes, a workplace's cars that stay all day) is
+in units of the site's own ratings and the tariff's calendar: per demand charge, the steps until its window
+opens (over a day) and until it closes (over the window's length), and the headroom under its running peak
+(the running peak minus the import this step would have without the battery, EVs charged at once, in the
+battery's energy per step: negative means the battery must discharge that much or raise the peak); per
+fleet, the pressure (the plugged-in EVs' remaining need over what their sockets can still deliver before
+they are due: 1 is no slack) and what must go in now (the energy that cannot wait for a later step, over
+what the plugged-in sockets take in one step). The tariff is published, so its calendar is not a forecast.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -74,6 +83,21 @@ def time_features(time: pd.DatetimeIndex) -> np.ndarray:
     day = 2 * np.pi * hours / 24
     week = 2 * np.pi * (time.day_of_week + hours / 24) / 7
     return np.column_stack([np.sin(day), np.cos(day), np.sin(week), np.cos(week)])
+
+
+def window_timing(in_window: np.ndarray, steps_per_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per step of a window's calendar (bool per step): (steps until the window next opens, over a day,
+    capped at 1, 0 inside it; steps until it closes, over the window's longest stretch, 0 outside it)."""
+    steps = np.arange(len(in_window))
+    never = len(in_window) + steps_per_day  # beyond any step: the cap
+
+    def next_step(where: np.ndarray) -> np.ndarray:
+        indices = np.append(np.flatnonzero(where), never)
+        return indices[np.searchsorted(indices, steps)]
+
+    to_open = np.minimum((next_step(in_window) - steps) / steps_per_day, 1.0)
+    left = np.where(in_window, np.minimum(next_step(~in_window), len(in_window)) - steps, 0)
+    return to_open, left / max(left.max(), 1)
 
 
 def with_terminal_row(values: np.ndarray) -> np.ndarray:
@@ -151,9 +175,13 @@ class SiteEnv(gym.Env):
             "import_weight",
             *(f"import_weight_forecast_{k + 1}" for k in range(forecast_steps)),
             *(f"in_{charge.name}" for charge in charges),
+            *(f"{timing}_{charge.name}" for charge in charges for timing in ("to_open", "left")),
             "surplus",
             "bess_soc",
             *(f"peak_{charge.name}" for charge in charges),
+            *(f"peak_headroom_{charge.name}" for charge in charges),
+            "ev_pressure",
+            "ev_must_now",
             # Last, one block per feature: solarev.env.socket_grouping averages them over groups of sockets.
             *(f"{feature}_{s}" for feature in SOCKET_FEATURES for s in range(n_sockets)),
         ]
@@ -180,6 +208,11 @@ class SiteEnv(gym.Env):
                 weight,
                 forecast_matrix(weight, self.forecast_steps),
                 *(with_terminal_row(charge.in_window) for charge in site.grid.demand_charges),
+                *(
+                    timing
+                    for charge in site.grid.demand_charges
+                    for timing in window_timing(with_terminal_row(charge.in_window), site.steps_per_day)
+                ),
             ]
         )
 
@@ -207,6 +240,7 @@ class SiteEnv(gym.Env):
         plugged[steps, socket] = True
         steps_to_due = np.zeros((n_steps + 1, n_sockets))
         steps_to_due[steps, socket] = sessions.last[index] + 1 - steps
+        self.steps_to_due = steps_to_due
         self.need_start = np.full((n_steps + 1, n_sockets), np.nan)
         self.need_start[sessions.first, sessions.socket] = sessions.need_kwh
         self.needs_start = ~np.isnan(self.need_start)
@@ -256,12 +290,28 @@ class SiteEnv(gym.Env):
         site_surplus = self.site_surplus_kwh[self.window.start + self.step_index]
         return float(site_surplus - self.asap_ev_kwh().sum() / CHARGER_EFFICIENCY)
 
+    def fleet_features(self) -> list[float]:
+        """[pressure, must go in now] of the plugged-in EVs (the module's docstring), 0 with none plugged."""
+        plugged = self.plugged_now
+        if not plugged.any():
+            return [0.0, 0.0]
+        need = np.clip(self.remaining[plugged], 0.0, None)
+        per_step = self.site.socket_step_kwh[plugged]
+        steps_to_due = self.steps_to_due[self.step_index, plugged]
+        pressure = need.sum() / max(float((per_step * steps_to_due).sum()), 1e-9)
+        must_now = np.clip(need - per_step * (steps_to_due - 1), 0.0, per_step).sum() / per_step.sum()
+        return [min(float(pressure), 1.0), float(must_now)]
+
     def observation(self) -> np.ndarray:
+        surplus = self.surplus_kwh()
+        peak_kwh = self.peak_kw * self.site.step_hours
         return np.concatenate(
             [
                 self.static_observations[self.step_index],
-                [self.scaled_surplus(self.surplus_kwh()), self.bess_soc()],
-                self.peak_kw * self.site.step_hours / self.import_scale,
+                [self.scaled_surplus(surplus), self.bess_soc()],
+                peak_kwh / self.import_scale,
+                self.scaled_surplus(peak_kwh + surplus),
+                self.fleet_features(),
                 self.static_socket_observations[self.step_index],
                 self.remaining / self.site.socket_battery_kwh,
             ],

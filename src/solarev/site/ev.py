@@ -1,7 +1,7 @@
 """EV charging sessions on the site's sockets: seeded from the config's fleet, or taken from a charging log.
 
 The generator draws each day's arrivals per vehicle class (Poisson-like or overdispersed counts that keep
-the configured mean, scaled by weekday), their hours over the opening hours (the evening-peak share in its
+the configured mean, scaled by weekday), their hours over the opening hours (the arrival peak's share in its
 window), how long each driver stays and the battery's state of charge on arrival. A driver takes the
 energy that fills the battery, or what the charger delivers in the stay if that is less. An arrival that
 finds every socket of its class busy waits for the first to free up, at most `max_wait_minutes`, and never
@@ -83,9 +83,9 @@ def daily_counts(
 
 
 def arrival_hours(n: int, ev: Mapping[str, Any], rng: np.random.Generator) -> np.ndarray:
-    """Hours of day of `n` arrivals: the evening-peak share uniform in the peak window, the rest uniform over
-    the other opening hours; sorted."""
-    peak = ev["evening_peak"]
+    """Hours of day of `n` arrivals: the arrival peak's share uniform in its window (the evening at a mall,
+    the morning at a workplace), the rest uniform over the other opening hours; sorted."""
+    peak = ev["arrival_peak"]
     in_peak = rng.random(n) < peak["share"]
     peak_hours = rng.uniform(peak["start_hour"], peak["end_hour"], n)
     # The off-peak hours are the opening hours with the peak window cut out, mapped onto one interval.
