@@ -27,10 +27,10 @@ rule all:
         sizing_outputs(),
         expand(
             "results/control/{controller}/kpis.json",
-            controller=CONTROLLERS,
+            controller=METHODS.seedless,
         ),
         expand(
             "results/agents/{algo}/seed{seed}/kpis.json",
-            algo=config["training"]["algorithms"],
+            algo=METHODS.algorithms,
             seed=config["training"]["seeds"],
         ),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from solarev.codebase import solarev_closure
 from solarev.config import ConfigError, section_keys, validate_config
-from solarev.control import CONTROLLERS
+from solarev.evaluate.methods import study_methods
 from solarev.site.bess import capacity_label, sweep_capacities
 from solarev.site.grid import check_grid
 from solarev.site.model import site_time
@@ -18,14 +18,17 @@ SCRIPTS = REPO / "workflow" / "scripts"
 try:
     validate_config(config, CONFIG_SCHEMA)
     check_grid(config["grid"], site_time(config["site"]))
+    # Every method's name, once: reference, user and saved controllers and the algorithms.
+    METHODS = study_methods(config)
 except ConfigError as error:
     sys.exit(f"solarev: invalid configuration: {error}")
 
 
 wildcard_constraints:
-    algo="|".join(config["training"]["algorithms"]),
+    algo="|".join(METHODS.algorithms),
     seed=r"\d+",
-    controller="|".join(CONTROLLERS),
+    controller="|".join(METHODS.controllers),
+    policy="|".join(METHODS.policies),
     capacity=r"\d+(\.\d+)?",
 
 
@@ -49,6 +52,19 @@ def optional_file(name, path):
 
 
 # The control rule's inputs and params per controller (rules/control.smk).
+def controller_code(wildcards):
+    """The control script's code; for a user controller also its module and the solarev modules it runs."""
+    custom = METHODS.custom.get(wildcards.controller)
+    extra = custom.code_files(REPO / "src") if custom else []
+    return sorted({*code("control.py"), *map(str, extra)})
+
+
+def controller_custom(wildcards):
+    """A user controller's `module:function` (control.custom); None for the reference controllers."""
+    custom = METHODS.custom.get(wildcards.controller)
+    return custom.entry if custom else None
+
+
 def controller_inputs(wildcards):
     """rule_tuned reads its tuned thresholds."""
     if wildcards.controller == "rule_tuned":
@@ -58,7 +74,12 @@ def controller_inputs(wildcards):
 
 def controller_env_keys(wildcards):
     """Every controller is scored on the objective; the planners (LP optimum, MPC) also weigh the unmet EV
-    energy; none reads the forecasts of the agents' observation."""
+    energy; no reference controller reads the forecasts of the agents' observation; a user controller sees
+    the env as an agent does."""
+    if wildcards.controller in METHODS.custom:
+        return keys(
+            "env", *OBJECTIVE_KEYS, "forecast_steps", "unmet_energy_weight_kg_per_kwh"
+        )
     if wildcards.controller in ("optimum", "mpc", "mpc_perfect"):
         return keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
     return keys("env", *OBJECTIVE_KEYS)

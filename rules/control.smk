@@ -1,5 +1,7 @@
 """Reference controllers on the held-out test weeks: uncontrolled, rule_based, rule_tuned (thresholds tuned
-on the training weeks by rule tune_rule), the MPC on forecasts and on perfect ones, and the LP optimum.
+on the training weeks by rule tune_rule), the MPC on forecasts and on perfect ones, and the LP optimum; the
+user's controllers (control.custom) beside them, and models trained elsewhere (control.policies) scored as
+they are.
 """
 
 
@@ -35,7 +37,7 @@ rule control:
         unpack(controller_inputs),
         **SITE_INPUTS,
         schema="resources/citylearn/schema.json",
-        code=code("control.py"),
+        code=controller_code,
     output:
         kpis="results/control/{controller}/kpis.json",
         timeseries="results/control/{controller}/timeseries.nc",
@@ -54,5 +56,36 @@ rule control:
         episodes=controller_episode_keys,
         env=controller_env_keys,
         control=controller_config,
+        custom=controller_custom,
     script:
         "../workflow/scripts/control.py"
+
+
+rule score_policy:
+    input:
+        unpack(lambda wildcards: METHODS.policies[wildcards.policy].files()),
+        **SITE_INPUTS,
+        schema="resources/citylearn/schema.json",
+        code=code("score_policy.py"),
+    output:
+        kpis="results/control/{policy}/kpis.json",
+        timeseries="results/control/{policy}/timeseries.nc",
+    log:
+        "logs/score_policy_{policy}.log",
+    benchmark:
+        "benchmarks/score_policy_{policy}.tsv"
+    conda:
+        "../envs/solarev.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        site=keys("site", *SITE_MODEL_KEYS),
+        bess=keys("bess", *BESS_MODEL_KEYS),
+        grid=keys("grid", *GRID_KEYS),
+        # As an agent's evaluation (rule evaluate): the test weeks, the observation's forecasts.
+        episodes=keys("episodes", "test_weeks"),
+        env=keys("env", *OBJECTIVE_KEYS, "forecast_steps"),
+        algorithm=lambda wildcards: METHODS.policies[wildcards.policy].algorithm,
+    script:
+        "../workflow/scripts/score_policy.py"

@@ -6,11 +6,9 @@ from solarev.report.layout import REPORT_PNGS, run_files, study_runs
 from solarev.report.provenance import config_file_names, config_hash
 
 AGENT_RUNS = [
-    (algo, seed)
-    for algo in config["training"]["algorithms"]
-    for seed in config["training"]["seeds"]
+    (algo, seed) for algo in METHODS.algorithms for seed in config["training"]["seeds"]
 ]
-RUNS = study_runs(CONTROLLERS, AGENT_RUNS)
+RUNS = study_runs(METHODS.seedless, AGENT_RUNS)
 
 
 report: "../report/workflow.rst"
@@ -37,7 +35,7 @@ rule collect:
     resources:
         mem_mb=2000,
     params:
-        controllers=list(CONTROLLERS),
+        controllers=list(METHODS.seedless),
         agents=AGENT_RUNS,
     script:
         "../workflow/scripts/collect.py"

@@ -32,6 +32,7 @@ FACTORS = {
     ("uncontrolled", None): 1.0,
     ("rule_based", None): 0.9,
     ("optimum", None): 0.6,
+    ("my_rule", None): 0.65,  # a user's controller (control.custom): seedless, better than every agent
     ("sac", 0): 0.7,
     ("sac", 1): 0.8,
     ("sac", 2): 0.75,
@@ -141,14 +142,21 @@ def test_kpis_table_has_every_run_and_week_with_optimum_share(kpis: pd.DataFrame
 
 def test_timeseries_has_controller_seed_time_with_units(runs: list[Run]):
     dataset = collect_timeseries(runs)
-    assert dict(dataset.sizes) == {"controller": 5, "seed": 3, "time": 2 * 24 * DAYS_PER_EPISODE}
-    assert list(dataset["controller"].values) == ["uncontrolled", "rule_based", "optimum", "sac", "ppo"]
-    assert dataset["seeded"].values.tolist() == [False, False, False, True, True]
+    assert dict(dataset.sizes) == {"controller": 6, "seed": 3, "time": 2 * 24 * DAYS_PER_EPISODE}
+    assert list(dataset["controller"].values) == [
+        "uncontrolled",
+        "rule_based",
+        "optimum",
+        "my_rule",
+        "sac",
+        "ppo",
+    ]
+    assert dataset["seeded"].values.tolist() == [False, False, False, False, True, True]
     assert dataset["co2_kg"].attrs["units"] == "kg" and dataset["bess_soc"].attrs["long_name"]
     optimum = dataset["net_kwh"].sel(controller="optimum")
     assert (optimum == optimum.sel(seed=0)).all()  # seed-free controllers repeat along seed
     sac1 = dataset["co2_kg"].sel(controller="sac", seed=1).sum().item()
-    with xr.open_dataset(runs[4].folder / "timeseries.nc") as own:
+    with xr.open_dataset(runs[5].folder / "timeseries.nc") as own:
         assert sac1 == pytest.approx(own["co2_kg"].sum().item())
 
 
@@ -181,7 +189,8 @@ def test_weekly_table_gives_each_week_its_own_interval(kpis: pd.DataFrame):
 
 def test_best_agent_its_typical_seed_and_the_days_shown(kpis: pd.DataFrame, runs: list[Run]):
     summary = tables.summary_table(kpis, BOOTSTRAP)
-    assert tables.best_agent(summary) == "sac"
+    assert tables.agent_names(kpis) == ["sac", "ppo"]
+    assert tables.best_agent(summary, tables.agent_names(kpis)) == "sac"
     assert tables.representative_seed(kpis, "sac") == 2  # factors 0.7, 0.8, 0.75: median 0.75
     days = tables.dispatch_days(collect_timeseries(runs), "sac", 2)
     assert days.representative in days_of(WEEKS) and days.worst in days_of(WEEKS)
@@ -327,6 +336,7 @@ def test_comparison_pdf_pages_and_table_text(
     assert all(png.stat().st_size > 10_000 for png in pngs.values())
     title, table = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "0123456789ab" in title and "Test site" in title
+    assert "my_rule" in title and "my_rule" in table  # a user's controller, reported as a controller
     for kpi in ("co2_kg", "optimum_share"):
         for point in comparison.summary.loc[comparison.summary["kpi"] == kpi, "point"]:
             shown = figures.display_value(kpi, point)

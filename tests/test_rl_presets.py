@@ -10,6 +10,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import yaml
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.vec_env import DummyVecEnv
 from torch import nn
 
@@ -18,9 +20,11 @@ from solarev.rl.presets import (
     ALGORITHMS,
     AgentSettings,
     agent_settings,
+    algorithm_class,
     job_gpus,
     job_params,
     load_agent_settings,
+    model_arguments,
     model_kwargs,
 )
 from solarev.rl.training import new_model
@@ -64,7 +68,7 @@ def test_original_preset_has_the_original_values_and_1024_by_1024_nets(algo: str
 
 def test_devices_follow_sb3_advice() -> None:
     for preset in PRESETS:
-        devices = {algo: settings(preset, algo).device for algo in ALGORITHMS}
+        devices = {algo: settings(preset, algo).device for algo in PRESETS[preset]}
         assert devices["ppo"] == devices["a2c"] == "cpu"
         assert devices["sac"] in ("auto", "cpu")
 
@@ -89,13 +93,25 @@ def box_env() -> gym.Env:
     return gym.wrappers.RescaleAction(gym.make("Pendulum-v1"), low, high)
 
 
-@pytest.mark.parametrize("algo", ALGORITHMS)
-@pytest.mark.parametrize("preset", list(PRESETS))
+@pytest.mark.parametrize(
+    ("preset", "algo"), [(preset, algo) for preset, entries in PRESETS.items() for algo in entries]
+)
 def test_every_preset_builds_an_sb3_model(preset: str, algo: str) -> None:
     agent = settings(preset, algo)
     model = new_model(agent, DummyVecEnv([box_env]), seed=0, device="cpu")
     assert model.gamma == agent.gamma
     assert model.policy_kwargs["net_arch"] == agent.model["policy_kwargs"]["net_arch"]
+
+
+@pytest.mark.parametrize("algo", ALGORITHMS)
+def test_every_algorithm_name_is_an_sb3_class_for_box_actions(algo: str) -> None:
+    """Any algorithm of ALGORITHMS builds with its defaults on [-1, 1] actions (a preset sets the rest)."""
+    cls = algorithm_class(algo)
+    assert issubclass(cls, BaseAlgorithm) and "gamma" in model_arguments(algo)
+    small = {"buffer_size": 100} if issubclass(cls, OffPolicyAlgorithm) else {}
+    model = cls("MlpPolicy", DummyVecEnv([box_env]), device="cpu", **small)
+    action = model.predict(np.zeros(3, np.float32), deterministic=True)[0]
+    assert action.shape == (1,) and -1 <= action[0] <= 1
 
 
 def test_activation_names_become_torch_classes() -> None:
@@ -141,7 +157,7 @@ def test_each_algorithm_gets_its_own_entry_with_sorted_keys() -> None:
     ("preset", "algorithms", "message"),
     [
         ("fast", ["sac"], "training.preset: 'fast' is not a preset of"),
-        ("test", ["sac", "td3"], "training.algorithms[1]: 'td3' is not allowed (allowed: sac, ppo, a2c)"),
+        ("test", ["sac", "dqn"], "training.algorithms[1]: 'dqn' is not allowed (allowed: sac, td3, ddpg,"),
         ("test", ["sac", "ppo"], "training.algorithms: ppo missing from preset 'test' of"),
     ],
 )

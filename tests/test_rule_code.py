@@ -3,13 +3,17 @@ plans (its file graph) against the modules that importing the script's imports l
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from snakemake_runner import REPO, snakemake_command
+import yaml
+from snakemake_runner import REPO, TEST_CONFIG, snakemake_command
+
+from solarev.config import load_yaml
 
 SOURCE = REPO / "src" / "solarev"
 SCRIPT = re.compile(r'script:\s*"\.\./workflow/scripts/([\w.]+)"')
@@ -40,10 +44,22 @@ def rule_scripts() -> dict[str, str]:
 
 
 def planned_code_inputs(workdir: Path) -> dict[str, set[Path]]:
-    """rule name -> the solarev source files among its inputs, as Snakemake plans them (--filegraph)."""
+    """rule name -> the solarev source files among its inputs, as Snakemake plans them (--filegraph), on the
+    test config with a user controller and a saved policy (whose rule runs only for one)."""
+    config = load_yaml(TEST_CONFIG)
+    config["control"] |= {
+        "custom": ["docs.examples.least_laxity:least_laxity_first"],
+        "policies": [{"name": "saved", "path": "model.zip", "algorithm": "sac"}],
+    }
+    (workdir / "docs" / "examples").mkdir(parents=True)
+    shutil.copy(REPO / "docs" / "examples" / "least_laxity.py", workdir / "docs" / "examples")
+    (workdir / "model.zip").touch()
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     graph = subprocess.run(
         # The sizing curve's rules run only under bess.sizing: optimal, outside rule all of the test config.
-        snakemake_command(workdir, "--filegraph", "all", "resources/bess_sizing.csv"),
+        snakemake_command(
+            workdir, "--filegraph", "all", "resources/bess_sizing.csv", configfile=workdir / "config.yaml"
+        ),
         capture_output=True,
         text=True,
         check=True,
@@ -92,4 +108,4 @@ def test_code_inputs_are_the_scripts_imports(
 
 
 def test_every_rule_with_a_script_is_checked():
-    assert set(rule_scripts()) >= {"solar", "control", "train", "evaluate", "comparison"}
+    assert set(rule_scripts()) >= {"solar", "control", "score_policy", "train", "evaluate", "comparison"}

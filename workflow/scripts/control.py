@@ -1,4 +1,5 @@
-"""Rule control: one reference controller on the test weeks through CityLearn; KPIs and time series."""
+"""Rule control: one reference or user controller on the test weeks through CityLearn; KPIs and time
+series."""
 
 import json
 from pathlib import Path
@@ -26,6 +27,7 @@ evaluation, dispatches = evaluate_controller(
     smk.params.control,
     training_windows=week_windows(training_weeks, site.steps_per_day, site.n_steps),
     rule_thresholds=thresholds and RuleThresholds.from_dict(json.loads(Path(thresholds).read_text())),
+    custom=smk.params.custom,  # a user controller's module:function (control.custom), else None
 )
 for dispatch in dispatches:
     replayed = evaluation.kpis.loc[dispatch.window.label, "co2_kg"]

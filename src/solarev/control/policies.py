@@ -1,4 +1,5 @@
-"""Each reference controller of solarev.control.CONTROLLERS as a policy on an env."""
+"""Each reference controller of solarev.control.CONTROLLERS, or a user's (solarev.control.custom), as a policy
+on an env."""
 
 import logging
 from collections.abc import Mapping, Sequence
@@ -8,6 +9,7 @@ import numpy as np
 
 from solarev.control import CONTROLLERS
 from solarev.control.baselines import rule_based, uncontrolled
+from solarev.control.custom import custom_policy
 from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import Dispatch, optimum
@@ -60,10 +62,14 @@ def controller_policy(
     control_config: Mapping[str, Any],
     training_windows: Sequence[Window] = (),
     rule_thresholds: RuleThresholds | None = None,
+    custom: str | None = None,
 ) -> tuple[Policy, list[Dispatch]]:
     """(policy, LP dispatch per window) of controller `name` on `env`; only the optimum plans ahead of the
     run, the others return no dispatches. The MPC's expected EV arrivals come from `training_windows`;
-    rule_tuned runs with `rule_thresholds` (rule tune_rule's, from the training weeks)."""
+    rule_tuned runs with `rule_thresholds` (rule tune_rule's, from the training weeks); a user controller
+    (solarev.control.custom) with its `module:function` entry, `custom`."""
+    if custom is not None:
+        return custom_policy(custom, env), []
     if name == "optimum":
         return optimum(env, control_config["optimum"]["time_limit_s"])
     if name in ("mpc", "mpc_perfect"):

@@ -18,8 +18,11 @@ def evaluate_controller(
     control_config: Mapping[str, Any],
     training_windows: Sequence[Window] = (),
     rule_thresholds: RuleThresholds | None = None,
+    custom: str | None = None,
 ) -> tuple[Evaluation, list[Dispatch]]:
-    """Run reference controller `name` on every window of `env` (arguments as controller_policy's); the LP's
-    plans too for the optimum."""
-    policy, dispatches = controller_policy(name, env, control_config, training_windows, rule_thresholds)
+    """Run controller `name` on every window of `env` (arguments as controller_policy's); the LP's plans too
+    for the optimum."""
+    policy, dispatches = controller_policy(
+        name, env, control_config, training_windows, rule_thresholds, custom
+    )
     return evaluate_policy(env, policy), dispatches

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from solarev import palette
-from solarev.control import CONTROLLERS
+from solarev.rl.presets import ALGORITHMS
 from solarev.site.model import hour_of_day
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -77,7 +77,8 @@ def kpi_label(kpi: str, per: str = "") -> str:
 
 
 def controller_label(controller: str) -> str:
-    return CONTROLLER_LABELS.get(controller, controller.upper())
+    """The reference controllers' labels, algorithms in capitals (TD3), the user's methods as named."""
+    return CONTROLLER_LABELS.get(controller, controller.upper() if controller in ALGORITHMS else controller)
 
 
 def controller_colors(controllers: Sequence[str]) -> dict[str, str]:
@@ -181,9 +182,9 @@ def reference_levels(ax: Axes, weekly: pd.DataFrame, positions: Mapping[int, flo
             )
 
 
-def co2_per_week_figure(weekly: pd.DataFrame, confidence: float) -> Figure:
-    """Bars: rule-based and every agent per held-out week, agents with CI over seeds; lines: uncontrolled
-    and optimum levels."""
+def co2_per_week_figure(weekly: pd.DataFrame, confidence: float, agents: Sequence[str]) -> Figure:
+    """Bars: every controller but the two levels per held-out week, `agents` with CI over seeds; lines:
+    uncontrolled and optimum levels."""
     figure = page("CO2 per held-out week")
     ax = figure.add_subplot()
     barred = [c for c in dict.fromkeys(weekly["controller"]) if c not in ("uncontrolled", "optimum")]
@@ -195,7 +196,7 @@ def co2_per_week_figure(weekly: pd.DataFrame, confidence: float) -> Figure:
     for j, controller in enumerate(barred):
         rows = weekly[weekly["controller"] == controller].set_index("week").loc[weeks]
         x = np.arange(len(weeks)) - group / 2 + (j + 0.5) * width
-        has_ci = controller not in CONTROLLERS
+        has_ci = controller in agents
         ax.bar(
             x,
             rows["point"],

@@ -59,16 +59,19 @@ def share_text(summary: pd.DataFrame, controller: str, share: str = "optimum_sha
     return f"{100 * row['point']:.0f} % [{100 * row['low']:.0f}, {100 * row['high']:.0f}]"
 
 
-def headline(summary: pd.DataFrame, confidence: float, objective: Objective) -> list[str]:
+def headline(
+    summary: pd.DataFrame, agents: Sequence[str], confidence: float, objective: Objective
+) -> list[str]:
     """The answer: what the optimum saves on the objective and in CO2 (both settled for the stored energy
-    left), how much of it each controller gets, cost and CO2 per controller, and the EV energy the agents
-    leave unmet (the price an agent may pay for its saving)."""
+    left), how much of it each controller (the user's among them) gets, cost and CO2 per controller, and the
+    EV energy the agents leave unmet (the price an agent may pay for its saving)."""
     point = summary.set_index(["kpi", "controller"])["point"]
     settled, co2 = point["objective"], point["co2_kg"]
     saving = settled["uncontrolled"] - settled["optimum"]
     co2_saving = point["co2_settled_kg"]["uncontrolled"] - point["co2_settled_kg"]["optimum"]
-    agents = point["optimum_share"].drop(list(CONTROLLERS), errors="ignore")
-    ranked = agents.sort_values(ascending=False).index
+    ranked = point["optimum_share"][list(agents)].sort_values(ascending=False).index
+    controllers = [c for c in settled.index if c not in agents]
+    users = [c for c in controllers if c not in CONTROLLERS]
     unmet = point["ev_unmet_kwh"]
     return [
         f"Objective: {objective.name}. The LP optimum (perfect foresight) saves {saving:,.0f} "
@@ -78,7 +81,7 @@ def headline(summary: pd.DataFrame, confidence: float, objective: Objective) -> 
         + "; ".join(
             f"{figures.controller_label(c)} {share_text(summary, c)} "
             f"({share_text(summary, c, 'optimum_share_co2')})"
-            for c in PRACTICAL_CONTROLLERS
+            for c in [*PRACTICAL_CONTROLLERS, *users]
             if c in settled
         )
         + ".",
@@ -88,8 +91,7 @@ def headline(summary: pd.DataFrame, confidence: float, objective: Objective) -> 
         "Per week, cost (energy + demand charges - export) and CO2: "
         + "; ".join(
             f"{figures.controller_label(c)} {point['total_cost_usd'][c]:,.0f} USD, {co2[c]:,.0f} kg"
-            for c in [*CONTROLLERS, *ranked]
-            if c in settled
+            for c in [*controllers, *ranked]
         )
         + ".",
         "EV energy unmet at departure per week: "
@@ -150,14 +152,15 @@ def build_comparison(
     inputs: ComparisonInputs, bootstrap: tables.Bootstrap, date: str | None = None
 ) -> Comparison:
     summary = tables.summary_table(inputs.kpis, bootstrap)
-    agent = tables.best_agent(summary)
+    agents = tables.agent_names(inputs.kpis)
+    agent = tables.best_agent(summary, agents)
     seed = tables.representative_seed(inputs.kpis, agent)
     days = tables.dispatch_days(inputs.timeseries, agent, seed)
     best = figures.controller_label(agent)
     pages = {
         "summary": figures.summary_table_figure(summary, bootstrap.confidence),
         "co2_per_week": figures.co2_per_week_figure(
-            tables.weekly_table(inputs.kpis, "co2_kg", bootstrap), bootstrap.confidence
+            tables.weekly_table(inputs.kpis, "co2_kg", bootstrap), bootstrap.confidence, agents
         ),
         "learning_curves": figures.learning_curves_figure(
             {kpi: tables.learning_curve_table(inputs.curves, kpi, bootstrap) for kpi in LEARNING_CURVE_KPIS},
@@ -183,7 +186,7 @@ def build_comparison(
             code_version=inputs.code_version,
             date=date or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             study=study_lines(inputs),
-            headline=headline(summary, bootstrap.confidence, inputs.objective),
+            headline=headline(summary, agents, bootstrap.confidence, inputs.objective),
         )
     )
     return Comparison(summary=summary, title=title, pages=pages)

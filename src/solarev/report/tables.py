@@ -31,7 +31,8 @@ class Bootstrap:
 
 
 def controller_order(kpis: pd.DataFrame) -> list[str]:
-    """Reference controllers first (in solarev.control.CONTROLLERS' order), then the agents as listed."""
+    """Reference controllers first (in solarev.control.CONTROLLERS' order), then the others (the user's
+    controllers and saved policies, the agents) as listed."""
     present = list(dict.fromkeys(kpis["controller"]))
     return [c for c in CONTROLLERS if c in present] + [c for c in present if c not in CONTROLLERS]
 
@@ -91,15 +92,21 @@ def learning_curve_table(curves: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -
     return pd.DataFrame(rows)
 
 
-def best_agent(summary: pd.DataFrame) -> str:
-    """The agent with the highest IQM optimum_share (lowest IQM CO2 when no share is defined)."""
-    agents = summary[~summary["controller"].isin(CONTROLLERS)]
-    if agents.empty:
+def agent_names(kpis: pd.DataFrame) -> list[str]:
+    """The trained agents, as listed: the controllers whose runs have seeds (reference, user and saved
+    controllers have none)."""
+    return list(dict.fromkeys(kpis.loc[kpis["seed"].notna(), "controller"]))
+
+
+def best_agent(summary: pd.DataFrame, agents: Sequence[str]) -> str:
+    """Of `agents`, the one with the highest IQM optimum_share (lowest IQM CO2 when no share is defined)."""
+    rows = summary[summary["controller"].isin(agents)]
+    if rows.empty:
         raise ValueError("no agent in the comparison")
-    share = agents[agents["kpi"] == "optimum_share"].set_index("controller")["point"]
+    share = rows[rows["kpi"] == "optimum_share"].set_index("controller")["point"]
     if share.notna().any():
         return str(share.idxmax())
-    return str(agents[agents["kpi"] == "co2_kg"].set_index("controller")["point"].idxmin())
+    return str(rows[rows["kpi"] == "co2_kg"].set_index("controller")["point"].idxmin())
 
 
 def representative_seed(kpis: pd.DataFrame, controller: str, kpi: str = "co2_kg") -> int:

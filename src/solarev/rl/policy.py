@@ -10,8 +10,15 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
 from solarev.env.gym_env import Policy
-from solarev.env.socket_grouping import expand_action, group_means, group_observation
+from solarev.env.socket_grouping import (
+    EV_ACTION_GROUPS,
+    expand_action,
+    group_means,
+    group_observation,
+    socket_groups,
+)
 from solarev.rl.presets import algorithm_class
+from solarev.rl.saved import SavedPolicy
 
 MODEL_FILE = "model.zip"
 VECNORMALIZE_FILE = "vecnormalize.pkl"
@@ -45,15 +52,48 @@ def deterministic_policy(
     return policy
 
 
+def read_normalizer(path: str | Path | None) -> VecNormalize | None:
+    """Saved VecNormalize statistics (None: no file, raw observations)."""
+    if path is None:
+        return None
+    # VecNormalize.load wants an environment to wrap; normalising observations needs only the statistics.
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
 def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
     """The finished run's deterministic policy (algorithm read from the run's config.yaml)."""
     run_dir = Path(run_dir)
     record = load_yaml(run_dir / RUN_CONFIG_FILE)
     model = algorithm_class(record["algo"]).load(run_dir / MODEL_FILE, device=device)
-    normalizer = None
-    if (run_dir / VECNORMALIZE_FILE).exists():
-        # VecNormalize.load wants an environment to wrap; normalising observations needs only the statistics.
-        with open(run_dir / VECNORMALIZE_FILE, "rb") as handle:
-            normalizer = pickle.load(handle)
+    vecnormalize = run_dir / VECNORMALIZE_FILE
     groups = record.get("action_groups")
-    return deterministic_policy(model, normalizer, None if groups is None else np.array(groups))
+    return deterministic_policy(
+        model,
+        read_normalizer(vecnormalize if vecnormalize.exists() else None),
+        None if groups is None else np.array(groups),
+    )
+
+
+def inferred_action_groups(model: BaseAlgorithm, socket_power_kw: np.ndarray, name: str) -> np.ndarray:
+    """The socket grouping (solarev.env.socket_grouping) whose actions, after the battery's, the model's
+    action space has: the first of EV_ACTION_GROUPS with that many groups."""
+    n_ev_actions = model.action_space.shape[0] - 1
+    counts = {}
+    for grouping in EV_ACTION_GROUPS:
+        groups = socket_groups(grouping, socket_power_kw)
+        counts[grouping] = int(groups.max()) + 1
+        if counts[grouping] == n_ev_actions:
+            return groups
+    raise ValueError(
+        f"{name}: the model sets {n_ev_actions} charging actions after the battery's; this site needs one "
+        f"per socket group: {', '.join(f'{grouping} {count}' for grouping, count in counts.items())}"
+    )
+
+
+def load_saved_policy(saved: SavedPolicy, socket_power_kw: np.ndarray, device: str = "cpu") -> Policy:
+    """A model trained elsewhere (config control.policies) as a deterministic policy on this site, its
+    sockets grouped as its action space says."""
+    model = algorithm_class(saved.algorithm).load(saved.path, device=device)
+    groups = inferred_action_groups(model, socket_power_kw, saved.name)
+    return deterministic_policy(model, read_normalizer(saved.vecnormalize), groups)

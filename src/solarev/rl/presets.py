@@ -22,8 +22,22 @@ if TYPE_CHECKING:
     from torch import nn
 
 # The algorithms the workflow trains, the one list of their names (config training.algorithms is checked
-# against it here, not in the config schema).
-ALGORITHMS = {"sac": "stable_baselines3:SAC", "ppo": "stable_baselines3:PPO", "a2c": "stable_baselines3:A2C"}
+# against it here, not in the config schema): every stable-baselines3 and sb3-contrib algorithm for a
+# continuous (Box) action space whose policy maps one observation to one action, as solarev.env.gym_env's
+# Policy does. Not listed: DQN, QR-DQN and MaskablePPO (discrete actions only), RecurrentPPO (its policy
+# carries an LSTM state from step to step, which a Policy cannot) and ARS (an update runs whole episodes
+# for each perturbed candidate: neither the on-policy rollout nor the off-policy train frequency that
+# solarev.rl.training aligns its checkpoints and evaluations to).
+ALGORITHMS = {
+    "sac": "stable_baselines3:SAC",
+    "td3": "stable_baselines3:TD3",
+    "ddpg": "stable_baselines3:DDPG",
+    "ppo": "stable_baselines3:PPO",
+    "a2c": "stable_baselines3:A2C",
+    "tqc": "sb3_contrib:TQC",
+    "trpo": "sb3_contrib:TRPO",
+    "crossq": "sb3_contrib:CrossQ",
+}
 ACTIVATIONS = {
     "relu": "torch.nn:ReLU",
     "tanh": "torch.nn:Tanh",
@@ -43,17 +57,19 @@ def imported(target: str) -> Any:
 
 
 def algorithm_class(algo: str) -> "type[BaseAlgorithm]":
-    """The stable-baselines3 class of an algorithm of ALGORITHMS."""
+    """The stable-baselines3 (or sb3-contrib) class of an algorithm of ALGORITHMS."""
     return imported(ALGORITHMS[algo])
+
+
+def check_algorithm(algo: str, key: str) -> None:
+    """ConfigError naming config key `key` unless `algo` is a name of ALGORITHMS."""
+    if algo not in ALGORITHMS:
+        raise ConfigError(f"{key}: {algo!r} is not allowed (allowed: {', '.join(ALGORITHMS)})")
 
 
 def check_algorithms(algorithms: Iterable[str]) -> None:
     for position, algo in enumerate(algorithms):
-        if algo not in ALGORITHMS:
-            allowed = ", ".join(ALGORITHMS)
-            raise ConfigError(
-                f"training.algorithms[{position}]: {algo!r} is not allowed (allowed: {allowed})"
-            )
+        check_algorithm(algo, f"training.algorithms[{position}]")
 
 
 def job_params(agents_path: str | Path, preset: str, algorithms: Iterable[str]) -> dict[str, dict[str, Any]]:

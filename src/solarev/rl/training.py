@@ -51,7 +51,7 @@ from solarev.rl.presets import AgentSettings, algorithm_class, model_kwargs
 from solarev.rl.selection import ModelSelector, SelectedModel, install_selection
 
 EnvFactory = Callable[[int], gym.Env]  # seed -> environment
-VERSIONED_PACKAGES = ("torch", "stable-baselines3", "gymnasium", "numpy", "citylearn")
+VERSIONED_PACKAGES = ("torch", "stable-baselines3", "sb3-contrib", "gymnasium", "numpy", "citylearn")
 IDENTITY_NORMALIZATION = {"norm_obs": False, "norm_reward": False}
 
 
