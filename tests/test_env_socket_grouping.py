@@ -23,17 +23,24 @@ from solarev.rl.training import RunSpec, train
 
 REPO = Path(__file__).resolve().parents[1]
 POWERS = np.array([2.0, 2.0, 3.0, 2.0])
+BATTERIES = np.array([3.0, 6.0, 6.0, 3.0])
 
 
 @pytest.mark.parametrize(
-    ("grouping", "groups"), [("socket", [0, 1, 2, 3]), ("power", [0, 0, 1, 0]), ("site", [0, 0, 0, 0])]
+    ("grouping", "groups"),
+    [
+        ("socket", [0, 1, 2, 3]),
+        ("power", [0, 0, 1, 0]),
+        ("vehicle", [0, 1, 2, 0]),
+        ("site", [0, 0, 0, 0]),
+    ],
 )
 def test_socket_groups(grouping: str, groups: list[int]) -> None:
-    assert socket_groups(grouping, POWERS).tolist() == groups
+    assert socket_groups(grouping, POWERS, BATTERIES).tolist() == groups
 
 
 def test_expand_action_keeps_the_battery_first() -> None:
-    assert expand_action(np.array([0.5, -1.0, 1.0]), socket_groups("power", POWERS)).tolist() == [
+    assert expand_action(np.array([0.5, -1.0, 1.0]), socket_groups("power", POWERS, BATTERIES)).tolist() == [
         0.5,
         -1.0,
         -1.0,
@@ -43,7 +50,7 @@ def test_expand_action_keeps_the_battery_first() -> None:
 
 
 def test_grouped_observation_averages_each_socket_feature_over_its_group() -> None:
-    groups = socket_groups("power", POWERS)  # sockets 0, 1, 3 | socket 2
+    groups = socket_groups("power", POWERS, BATTERIES)  # sockets 0, 1, 3 | socket 2
     site_values = [0.25, -0.5]
     per_socket = [[1, 0, 1, 0], [0.2, 0.4, 0.6, 0.8], [-1, 1, 0.5, 0]]  # one row per socket feature
     observation = np.array([*site_values, *np.ravel(per_socket)], dtype=np.float32)
@@ -57,7 +64,9 @@ def test_grouped_observation_averages_each_socket_feature_over_its_group() -> No
 
 def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn, tmp_path: Path) -> None:
     settings = load_agent_settings(REPO / "config" / "agents.yaml", "test", "a2c")
-    groups = socket_groups("power", tiny_citylearn.site.socket_power_kw)
+    groups = socket_groups(
+        "power", tiny_citylearn.site.socket_power_kw, tiny_citylearn.site.socket_battery_kwh
+    )
     grouped_env = GroupedSockets(tiny_citylearn.env("training"), groups)
     n_groups = groups.max() + 1
     assert grouped_env.action_space.shape == (1 + n_groups,)

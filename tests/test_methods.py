@@ -143,15 +143,20 @@ def test_a_user_controller_must_return_a_policy(workdir: Path) -> None:
 
 def test_a_saved_models_action_space_says_how_its_sockets_are_grouped() -> None:
     powers = np.array([2.0, 2.0, 3.0, 3.0, 3.0, 2.0])
+    batteries = np.array([3.0, 3.0, 6.0, 6.0, 6.0, 3.0])
 
     def model(actions: int) -> SimpleNamespace:
         return SimpleNamespace(action_space=gym.spaces.Box(-1, 1, (actions,)))
 
-    np.testing.assert_array_equal(inferred_action_groups(model(7), powers, "p"), np.arange(6))
-    np.testing.assert_array_equal(inferred_action_groups(model(3), powers, "p"), [0, 0, 1, 1, 1, 0])
-    np.testing.assert_array_equal(inferred_action_groups(model(2), powers, "p"), np.zeros(6))
-    with pytest.raises(ValueError, match="p: the model sets 4 charging actions .* socket 6, power 2, site 1"):
-        inferred_action_groups(model(5), powers, "p")
+    np.testing.assert_array_equal(inferred_action_groups(model(7), powers, batteries, "p"), np.arange(6))
+    np.testing.assert_array_equal(
+        inferred_action_groups(model(3), powers, batteries, "p"), [0, 0, 1, 1, 1, 0]
+    )
+    np.testing.assert_array_equal(inferred_action_groups(model(2), powers, batteries, "p"), np.zeros(6))
+    with pytest.raises(
+        ValueError, match="p: the model sets 4 charging actions .* socket 6, power 2, vehicle 2, site 1"
+    ):
+        inferred_action_groups(model(5), powers, batteries, "p")
 
 
 # Through the command line (one Snakemake start each, two at a time): each stops before any job with one line

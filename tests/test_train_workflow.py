@@ -55,8 +55,8 @@ def test_every_agent_trains_and_is_evaluated(tiny_run: Path, algo: str, seed: in
     assert {"torch", "stable-baselines3", "citylearn", "numpy"} <= set(record["versions"])
     assert record["resume_key"]["simulator"] == TRAINING["simulator"]
     grouping = load_yaml(REPO / "config" / "agents.yaml")["test"][algo].get("ev_action_groups", "socket")
-    groups = record["action_groups"]  # each socket's group; the tiny site has two charger powers
-    assert len(set(groups)) == {"socket": len(groups), "power": 2}[grouping]
+    groups = record["action_groups"]  # each socket's group; the tiny site has two vehicle classes
+    assert len(set(groups)) == {"socket": len(groups), "power": 2, "vehicle": 2}[grouping]
     curve = pd.read_csv(folder / "learning_curve.csv")
     assert curve["timesteps"].tolist() == list(
         range(0, TRAINING["total_timesteps"] + 1, TRAINING["eval_every"])

@@ -39,7 +39,7 @@ spec = RunSpec(
         grid=smk.params.grid,
     ),
     threads=smk.threads,
-    action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw),
+    action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw, site.socket_battery_kwh),
     model_selection=training["model_selection"],
 )
 simulated = (training["simulator"], site, schema_path, episodes, env_config)

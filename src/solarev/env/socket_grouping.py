@@ -6,7 +6,10 @@ agent that cannot act on one socket gains nothing from watching it, and 3 × 128
 ~40 site values blurred the battery's decisions (measured in config/agents.yaml).
 
 Groups (agents.yaml `ev_action_groups`): socket (none: one action per socket), power (one per charger
-power, i.e. per vehicle class at Iquitos), site (one for all sockets).
+power), vehicle (one per charger power and vehicle battery, i.e. per vehicle class: at Iquitos the same
+groups as power; at the workplace of config/arequipa_workplace.yaml, where employees and visitors share
+11 kW chargers, one for the cars that stay the day and one for the short visits), site (one for all
+sockets).
 """
 
 import gymnasium as gym
@@ -14,15 +17,18 @@ import numpy as np
 
 from solarev.env.gym_env import SOCKET_FEATURES
 
-EV_ACTION_GROUPS = ("socket", "power", "site")
+EV_ACTION_GROUPS = ("socket", "power", "vehicle", "site")
 
 
-def socket_groups(grouping: str, socket_power_kw: np.ndarray) -> np.ndarray:
+def socket_groups(grouping: str, socket_power_kw: np.ndarray, socket_battery_kwh: np.ndarray) -> np.ndarray:
     """Each socket's group index, groups numbered from 0."""
     if grouping == "socket":
         return np.arange(len(socket_power_kw))
     if grouping == "power":
         return np.unique(socket_power_kw, return_inverse=True)[1]
+    if grouping == "vehicle":
+        ratings = np.column_stack([socket_power_kw, socket_battery_kwh])
+        return np.unique(ratings, axis=0, return_inverse=True)[1].ravel()
     if grouping == "site":
         return np.zeros(len(socket_power_kw), dtype=int)
     allowed = ", ".join(EV_ACTION_GROUPS)

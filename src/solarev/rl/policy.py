@@ -75,13 +75,15 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
     )
 
 
-def inferred_action_groups(model: BaseAlgorithm, socket_power_kw: np.ndarray, name: str) -> np.ndarray:
+def inferred_action_groups(
+    model: BaseAlgorithm, socket_power_kw: np.ndarray, socket_battery_kwh: np.ndarray, name: str
+) -> np.ndarray:
     """The socket grouping (solarev.env.socket_grouping) whose actions, after the battery's, the model's
     action space has: the first of EV_ACTION_GROUPS with that many groups."""
     n_ev_actions = model.action_space.shape[0] - 1
     counts = {}
     for grouping in EV_ACTION_GROUPS:
-        groups = socket_groups(grouping, socket_power_kw)
+        groups = socket_groups(grouping, socket_power_kw, socket_battery_kwh)
         counts[grouping] = int(groups.max()) + 1
         if counts[grouping] == n_ev_actions:
             return groups
@@ -91,9 +93,11 @@ def inferred_action_groups(model: BaseAlgorithm, socket_power_kw: np.ndarray, na
     )
 
 
-def load_saved_policy(saved: SavedPolicy, socket_power_kw: np.ndarray, device: str = "cpu") -> Policy:
+def load_saved_policy(
+    saved: SavedPolicy, socket_power_kw: np.ndarray, socket_battery_kwh: np.ndarray, device: str = "cpu"
+) -> Policy:
     """A model trained elsewhere (config control.policies) as a deterministic policy on this site, its
     sockets grouped as its action space says."""
     model = algorithm_class(saved.algorithm).load(saved.path, device=device)
-    groups = inferred_action_groups(model, socket_power_kw, saved.name)
+    groups = inferred_action_groups(model, socket_power_kw, socket_battery_kwh, saved.name)
     return deterministic_policy(model, read_normalizer(saved.vecnormalize), groups)
