@@ -24,11 +24,18 @@ except ConfigError as error:
     sys.exit(f"solarev: invalid configuration: {error}")
 
 
+def one_of(names):
+    """A wildcard constraint that matches exactly `names`; with none, nothing (Snakemake would take an
+    empty constraint for none and let rule score_policy claim every controller's folder).
+    """
+    return "|".join(names) or "(?!)"
+
+
 wildcard_constraints:
-    algo="|".join(METHODS.algorithms),
+    algo=one_of(METHODS.algorithms),
     seed=r"\d+",
-    controller="|".join(METHODS.controllers),
-    policy="|".join(METHODS.policies),
+    controller=one_of(METHODS.controllers),
+    policy=one_of(METHODS.policies),
     capacity=r"\d+(\.\d+)?",
 
 
