@@ -59,11 +59,10 @@ def optional_file(name, path):
 
 
 # The control rule's inputs and params per controller (rules/control.smk).
-def controller_code(wildcards):
-    """The control script's code; for a user controller also its module and the solarev modules it runs."""
+def custom_code(wildcards):
+    """A user controller's module and the solarev modules it imports (none for the reference ones)."""
     custom = METHODS.custom.get(wildcards.controller)
-    extra = custom.code_files(REPO / "src") if custom else []
-    return sorted({*code("control.py"), *map(str, extra)})
+    return [str(path) for path in custom.code_files(REPO / "src")] if custom else []
 
 
 def controller_custom(wildcards):

@@ -37,7 +37,8 @@ rule control:
         unpack(controller_inputs),
         **SITE_INPUTS,
         schema="resources/citylearn/schema.json",
-        code=controller_code,
+        code=code("control.py"),
+        custom_code=custom_code,
     output:
         kpis="results/control/{controller}/kpis.json",
         timeseries="results/control/{controller}/timeseries.nc",

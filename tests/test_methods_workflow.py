@@ -54,7 +54,7 @@ def entered(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
         "eval_every": 200,
     }
     configfile = root / "methods.yaml"
-    configfile.write_text(yaml.safe_dump(config))
+    configfile.write_text(yaml.safe_dump(config, sort_keys=False))  # params compare as text: keep the order
     result = run_snakemake(workdir, "results/comparison.pdf", configfile=configfile)
     assert result.returncode == 0, result.stderr[-6000:]
     return workdir, configfile, result.stdout + result.stderr
@@ -97,9 +97,9 @@ def test_the_entered_methods_are_in_kpis_csv_and_the_pdf(entered: tuple[Path, Pa
     reader = PdfReader(workdir / "results" / "comparison.pdf")
     title = reader.pages[0].extract_text()
     table = reader.pages[1 + FIGURES.index("summary")].extract_text()
-    assert "least_laxity_first" in title and "a2c_saved" in title  # beside the reference controllers
+    assert "LEAST_LAXITY_FIRST" in title and "A2C_SAVED" in title  # beside the reference controllers
     assert "TD3" in title and "TQC" in title  # among the agents
-    for label in ("least_laxity_first", "a2c_saved", "TD3", "TQC"):
+    for label in ("LEAST_LAXITY_FIRST", "A2C_SAVED", "TD3", "TQC"):
         assert label in table, label
 
 

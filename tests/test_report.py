@@ -336,7 +336,7 @@ def test_comparison_pdf_pages_and_table_text(
     assert all(png.stat().st_size > 10_000 for png in pngs.values())
     title, table = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "0123456789ab" in title and "Test site" in title
-    assert "my_rule" in title and "my_rule" in table  # a user's controller, reported as a controller
+    assert "MY_RULE" in title and "MY_RULE" in table  # a user's controller, reported as a controller
     for kpi in ("co2_kg", "optimum_share"):
         for point in comparison.summary.loc[comparison.summary["kpi"] == kpi, "point"]:
             shown = figures.display_value(kpi, point)

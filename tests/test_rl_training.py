@@ -269,7 +269,7 @@ def test_a_checkpoint_of_other_hyperparameters_is_not_resumed(
     assert summary["resumed_from"] is None and summary["num_timesteps"] == 200
 
 
-@pytest.mark.parametrize("algo", ["sac", "td3", "tqc"])  # the off-policy ones: a replay buffer to restore
+@pytest.mark.parametrize("algo", ["td3", "tqc"])  # SAC: tests/test_train_workflow.py kills its job
 def test_resumes_after_sigkill_with_its_replay_buffer(
     algo: str, tmp_path: Path, log: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:

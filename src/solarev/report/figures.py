@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from solarev import palette
-from solarev.rl.presets import ALGORITHMS
 from solarev.site.model import hour_of_day
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -77,8 +76,8 @@ def kpi_label(kpi: str, per: str = "") -> str:
 
 
 def controller_label(controller: str) -> str:
-    """The reference controllers' labels, algorithms in capitals (TD3), the user's methods as named."""
-    return CONTROLLER_LABELS.get(controller, controller.upper() if controller in ALGORITHMS else controller)
+    """The reference controllers' labels; any other name (an algorithm, a user's method) in capitals."""
+    return CONTROLLER_LABELS.get(controller, controller.upper())
 
 
 def controller_colors(controllers: Sequence[str]) -> dict[str, str]:
