@@ -133,7 +133,8 @@ def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:
         ({"seed": 3}, "agents.yaml: test.ppo: unknown key 'seed'"),
         (
             {"ev_action_groups": "charger"},
-            "agents.yaml: test.ppo.ev_action_groups: 'charger' is not allowed (allowed: socket, power, vehicle, site)",
+            "agents.yaml: test.ppo.ev_action_groups: 'charger' is not allowed "
+            "(allowed: socket, power, vehicle, site)",
         ),
         (
             {"policy_kwargs": {"activation_fn": "sigmoid"}},
