@@ -49,8 +49,10 @@ def test_every_controller_writes_kpis_and_timeseries_with_units(tiny_run: Path):
         with xr.open_dataset(workdir / f"results/control/{name}/timeseries.nc", engine="h5netcdf") as series:
             assert series.sizes["time"] == 7 * 24
             assert series["co2_kg"].attrs["units"] == "kg" and series["bess_soc"].attrs["units"] == "1"
-    assert objective["uncontrolled"] >= objective["rule_based"] >= objective["optimum"] - 1e-6
-    assert all(objective[name] >= objective["optimum"] - 1e-6 for name in CONTROLLERS)
+    # The MPC on perfect forecasts can reach the optimum, to the solver's and CityLearn's float32 precision.
+    floor = objective["optimum"] - 1e-5 * abs(objective["optimum"])
+    assert objective["uncontrolled"] >= objective["rule_based"] >= floor
+    assert all(objective[name] >= floor for name in CONTROLLERS)
     assert "replayed in CityLearn" in (workdir / "logs/control_optimum.log").read_text()
     assert "solves, median" in (workdir / "logs/control_mpc.log").read_text()
     assert json.loads((workdir / "resources/rule_tuned.json").read_text())["import_threshold_kw"] >= 0
