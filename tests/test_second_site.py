@@ -1,6 +1,6 @@
 """The second shipped site, config/arequipa_workplace.yaml (a workplace car park: 11 kW chargers, cars that
 stay the working day, morning arrivals, an office load, 16 degrees south), run end to end on its tiny
-variant: the workflow is not fitted to the Iquitos mall."""
+variant up to results/kpis.csv: the workflow is not fitted to the Iquitos mall."""
 
 from pathlib import Path
 
@@ -44,7 +44,8 @@ def test_the_tiny_variant_is_the_same_kind_of_site():
 @pytest.fixture(scope="module")
 def workplace_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = tmp_path_factory.mktemp("workplace") / "run"
-    result = run_snakemake(workdir, "all", configfile=TINY)
+    # Up to the comparison's table; the PDF and the site figure are the tiny Iquitos run's to check.
+    result = run_snakemake(workdir, "results/kpis.csv", "resources/ev_sockets.csv", configfile=TINY)
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     return workdir
 
@@ -54,7 +55,6 @@ def test_every_controller_and_the_agent_are_compared(workplace_run: Path):
     kpis = read_kpis_table(workplace_run / "results" / "kpis.csv")
     runs = set(kpis["controller"])
     assert runs == set(CONTROLLERS) | set(config["training"]["algorithms"])
-    assert (workplace_run / "results" / "comparison.pdf").stat().st_size > 0
     share = kpis.groupby("controller")["optimum_share"].mean()
     assert share["uncontrolled"] == 0 and share["optimum"] == pytest.approx(1)
     # Long dwell is flexibility: the perfect-foresight dispatch saves something over charging on arrival.
