@@ -98,19 +98,10 @@ def mall_import_kwh(env: SiteEnv) -> float:
     return float(-env.site_surplus_kwh[env.window.start + env.step_index])
 
 
-def steps_to_due(env: SiteEnv) -> np.ndarray:
-    """Per socket, the steps (this one included) until its plugged-in EV is due; 0 where none is."""
-    sessions, step = env.sessions, env.step_index
-    active = (sessions.first <= step) & (sessions.last >= step)
-    steps = np.zeros(env.site.n_sockets)
-    steps[sessions.socket[active]] = sessions.last[active] + 1 - step
-    return steps
-
-
 def laxity_steps(env: SiteEnv) -> np.ndarray:
     """Per socket, steps to due minus the steps its remaining need takes at full power."""
     needed = np.ceil(np.maximum(env.remaining, 0.0) / env.site.socket_step_kwh - STEP_ROUNDING)
-    return steps_to_due(env) - needed
+    return env.steps_to_due_now - needed
 
 
 def least_laxity_first(env: SiteEnv, threshold_kwh: float) -> np.ndarray:

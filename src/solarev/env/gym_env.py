@@ -297,7 +297,7 @@ class SiteEnv(gym.Env):
             return [0.0, 0.0]
         need = np.clip(self.remaining[plugged], 0.0, None)
         per_step = self.site.socket_step_kwh[plugged]
-        steps_to_due = self.steps_to_due[self.step_index, plugged]
+        steps_to_due = self.steps_to_due_now[plugged]
         pressure = need.sum() / max(float((per_step * steps_to_due).sum()), 1e-9)
         must_now = np.clip(need - per_step * (steps_to_due - 1), 0.0, per_step).sum() / per_step.sum()
         return [min(float(pressure), 1.0), float(must_now)]
@@ -322,6 +322,11 @@ class SiteEnv(gym.Env):
     def plugged_now(self) -> np.ndarray:
         """Which sockets have an EV plugged in at the current step (bool per socket)."""
         return self.plugged[self.step_index]
+
+    @property
+    def steps_to_due_now(self) -> np.ndarray:
+        """Per socket, the steps (this one included) until its plugged-in EV is due; 0 where none is."""
+        return self.steps_to_due[self.step_index]
 
     def reset(self, *, seed: int | None = None, options: Mapping[str, Any] | None = None):
         super().reset(seed=seed)
