@@ -305,7 +305,7 @@ def test_comparison_pdf_pages_and_table_text(
             "steps_per_second": 100.0,
             "device": "cpu",
             "gpu": None,
-            "selected_model": {"timesteps": 1000 if s else 500, "validation_objective": 4.5},
+            "selected_model": {"timesteps": 1000 if s else 500, "validation_score": 4.5},
         }
         for a in ("sac", "ppo")
         for s in range(3)

@@ -24,7 +24,7 @@ from solarev.config import load_yaml
 from solarev.env.gym_env import Policy
 from solarev.rl.policy import load_policy
 from solarev.rl.presets import AgentSettings, load_agent_settings
-from solarev.rl.selection import ModelSelector, SelectedModel, replaces
+from solarev.rl.selection import ModelSelector, SelectedModel, replaces, selection_score
 from solarev.rl.training import RunSpec, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -152,7 +152,7 @@ def test_loaded_policy_repeats_the_selected_evaluation(tmp_path: Path, log: logg
     assert record["model_selection"] == "best_validation"
     assert record["selected_model"] == {
         "timesteps": best["timesteps"],
-        "validation_objective": best["objective"],
+        "validation_score": best["objective"],
     }
     assert not (tmp_path / "selected").exists()
     (tmp_path / "vecnormalize.pkl").unlink()
@@ -168,7 +168,12 @@ def test_selection_rule(tmp_path: Path) -> None:
     assert not replaces(best, SelectedModel(200, nan), SelectedModel(100, 2.0))
     assert replaces(best, SelectedModel(200, 5.0), SelectedModel(100, nan))
     with pytest.raises(ValueError, match="model selection 'best'"):
-        ModelSelector("best", tmp_path)
+        ModelSelector("best", tmp_path, 0.0)
+
+
+def test_the_selection_score_charges_unmet_ev_energy_as_the_reward_does() -> None:
+    assert selection_score({"objective": 100.0, "ev_unmet_kwh": 30.0}, 2.0) == 160.0
+    assert selection_score({"objective": 100.0}, 0.0) == 100.0
 
 
 @pytest.mark.parametrize(
@@ -190,7 +195,7 @@ def test_the_scored_model_is_the_selected_one(
     assert record["model_selection"] == selection
     assert record["selected_model"] == {
         "timesteps": int(curve["timesteps"].iloc[kept]),
-        "validation_objective": validation.objectives[kept],
+        "validation_score": validation.objectives[kept],
     }
 
 
@@ -238,7 +243,7 @@ def test_ppo_resumes_after_a_crash(
     # 2 envs: one episode each before the checkpoint (kept), none of the crashed session's, 2 each after it
     assert len(pd.read_csv(crashed / "monitor.csv", skiprows=1)) == 2 + 4
 
-    assert summary["selected_model"] == {"timesteps": 200, "validation_objective": 1.0}
+    assert summary["selected_model"] == {"timesteps": 200, "validation_score": 1.0}
 
     # the same checkpoint resumed again
     train_pendulum(settings, copy, log, total=600, every=200, evaluate=ScriptedValidation(copy, objectives))
@@ -306,7 +311,7 @@ def test_resumes_after_sigkill_with_its_replay_buffer(
     curve = pd.read_csv(run / "learning_curve.csv")["timesteps"].tolist()
     assert curve == sorted(set(curve)) and curve[0] == 0 and curve[-1] == total
 
-    assert summary["selected_model"] == {"timesteps": every, "validation_objective": 1.0}
+    assert summary["selected_model"] == {"timesteps": every, "validation_score": 1.0}
     kept = train_pendulum(
         settings_for(algo), uninterrupted, log, total, every, ScriptedValidation(uninterrupted, objectives)
     )

@@ -1,8 +1,11 @@
 """Model selection on the validation weeks: which of a run's evaluated models the test weeks score.
 
-`best_validation` keeps the model with the lowest validation objective (the KPI `objective`, the settled
-objective the agents minimise), as rl-zoo's EvalCallback keeps its best_model. The final model competes:
-the run evaluates it at the end as well. A tie keeps the earlier model. `final` keeps the last model.
+`best_validation` keeps the model with the lowest validation score, as rl-zoo's EvalCallback keeps its
+best_model: the settled objective (the KPI `objective`) plus the unmet-EV-energy penalty (config
+env.unmet_energy_weight_kg_per_kwh), what the agents' reward minimises. Without the penalty, a model that
+left EVs uncharged early in training scored best and was kept (measured in config/agents.yaml). The final
+model competes: the run evaluates it at the end as well. A tie keeps the earlier model. `final` keeps the
+last model.
 
 Each time the selection changes, the model and its VecNormalize statistics are saved under the run folder's
 `selected/` folder, one complete folder per selection, written beside it and renamed into place (a kill
@@ -24,15 +27,23 @@ from solarev.rl.policy import MODEL_FILE, VECNORMALIZE_FILE, save_policy
 
 MODEL_SELECTIONS = ("best_validation", "final")
 SELECTION_KPI = "objective"  # lower is better
+UNMET_KPI = "ev_unmet_kwh"
 SELECTED_FOLDER = "selected"
 SELECTION_FILE = "selection.json"
 FOLDER_PREFIX = "steps_"
 
 
+def selection_score(kpis: Mapping[str, float], unmet_weight: float) -> float:
+    """The validation objective plus the unmet penalty, in the objective's unit (an env without EVs, as
+    the tests' pendulum, has no unmet KPI and a weight 0)."""
+    penalty = unmet_weight * float(kpis[UNMET_KPI]) if unmet_weight else 0.0
+    return float(kpis[SELECTION_KPI]) + penalty
+
+
 @dataclass(frozen=True)
 class SelectedModel:
     timesteps: int
-    validation_objective: float
+    validation_score: float
 
 
 def is_better(candidate: float, current: float) -> bool:
@@ -44,7 +55,7 @@ def replaces(mode: str, candidate: SelectedModel, current: SelectedModel | None)
     """Whether a newly evaluated model becomes the run's selected one under `mode`."""
     if current is None or mode == "final":
         return True
-    return is_better(candidate.validation_objective, current.validation_objective)
+    return is_better(candidate.validation_score, current.validation_score)
 
 
 def selection_folders(run_dir: Path) -> list[Path]:
@@ -99,18 +110,20 @@ def install_selection(run_dir: Path) -> SelectedModel:
 
 class ModelSelector:
     """Offered every evaluated model with its validation KPIs; keeps the one `mode` selects in the run
-    folder. Starts from the selection already in the run folder (a resumed run's)."""
+    folder. Starts from the selection already in the run folder (a resumed run's). `unmet_weight`: the
+    penalty per kWh of unmet EV energy in the score (selection_score)."""
 
-    def __init__(self, mode: str, run_dir: Path):
+    def __init__(self, mode: str, run_dir: Path, unmet_weight: float):
         if mode not in MODEL_SELECTIONS:
             raise ValueError(f"model selection {mode!r} is not one of {MODEL_SELECTIONS}")
         self.mode = mode
         self.run_dir = run_dir
+        self.unmet_weight = unmet_weight
         self.current = read_selection(run_dir)
 
     def offer(self, model: BaseAlgorithm, kpis: Mapping[str, float]) -> bool:
         """Whether the model, just evaluated, became the selected one."""
-        candidate = SelectedModel(model.num_timesteps, float(kpis[SELECTION_KPI]))
+        candidate = SelectedModel(model.num_timesteps, selection_score(kpis, self.unmet_weight))
         if not replaces(self.mode, candidate, self.current):
             return False
         save_selection(model, candidate, self.run_dir)

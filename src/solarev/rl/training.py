@@ -79,6 +79,8 @@ class RunSpec:
     action_groups: np.ndarray | None = None
     # Which evaluated model the run keeps (solarev.rl.selection.MODEL_SELECTIONS): best_validation | final.
     model_selection: str = "best_validation"
+    # The penalty per kWh of unmet EV energy in the selection's score (env.unmet_energy_weight_kg_per_kwh).
+    unmet_weight: float = 0.0
 
     @property
     def checkpoint_folder(self) -> Path:
@@ -329,7 +331,7 @@ def train(
     spec.run_dir.mkdir(parents=True, exist_ok=True)
     store = CheckpointStore(spec.checkpoint_folder, spec.identity())
     checkpoint = resumable_checkpoint(store, spec.run_dir, log)
-    selector = ModelSelector(spec.model_selection, spec.run_dir)
+    selector = ModelSelector(spec.model_selection, spec.run_dir, spec.unmet_weight)
     clock = Clock(checkpoint.wall_time_s if checkpoint else 0.0)
     set_random_seed(spec.seed)  # environment constructors may draw from the global generators
     resumed = checkpoint is not None
