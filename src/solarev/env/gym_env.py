@@ -38,12 +38,11 @@ what the plugged-in sockets take in one step). The tariff is published, so its c
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
 import pandas as pd
-from citylearn.citylearn import CityLearnEnv
 
 from solarev.env.episodes import Window, evaluation_windows, training_windows
 from solarev.env.forecasts import forecast_matrix
@@ -51,6 +50,9 @@ from solarev.env.objective import Objective, energy_term, peak_increase_kw
 from solarev.env.schema import charger_id, ev_id
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
 from solarev.site.model import CHARGER_EFFICIENCY, Site, hour_of_day
+
+if TYPE_CHECKING:
+    from citylearn.citylearn import CityLearnEnv
 
 # What every controller and agent is to the env: the wrapper's observation in, its action out.
 Policy = Callable[[np.ndarray], np.ndarray]
@@ -105,7 +107,7 @@ def with_terminal_row(values: np.ndarray) -> np.ndarray:
     return np.append(values, values[-1])
 
 
-def check_citylearn_site(citylearn: CityLearnEnv, site: Site) -> None:
+def check_citylearn_site(citylearn: "CityLearnEnv", site: Site) -> None:
     """Fail loudly where CityLearn would fail silently (an unknown EV id never charges)."""
     building = citylearn.buildings[0]
     chargers = [charger.charger_id for charger in building.electric_vehicle_chargers]
@@ -390,6 +392,10 @@ class SolarEvEnv(SiteEnv):
             sample=sample,
             objective=objective,
         )
+        # Imported here: a job on the numpy twin (training, validation) never loads CityLearn (and the
+        # scikit-learn it imports), ~2 s of every such job's start.
+        from citylearn.citylearn import CityLearnEnv
+
         # A Path (not str): CityLearn treats an unknown string as a dataset name and would go online.
         self.citylearn = CityLearnEnv(Path(schema_path), central_agent=True, offline=True, render_mode="none")
         check_citylearn_site(self.citylearn, site)
