@@ -114,7 +114,10 @@ CONFIG_EDITS = {
     "report.confidence": (0.9, {"comparison": 1, "all": 1}),
     "training.total_timesteps": (1500, {**AGENTS, **REPORT}),
     "training.model_selection": ("final", {**AGENTS, **REPORT}),
-    "training.seeds": ([0, 1, 2], {"train": ALGORITHMS, "evaluate": ALGORITHMS, **REPORT}),
+    "training.seeds": (
+        [0, 1, 2],
+        {"train": ALGORITHMS * (3 - SEEDS), "evaluate": ALGORITHMS * (3 - SEEDS), **REPORT},
+    ),
     "env.forecast_steps": (2, {**AGENTS, **REPORT}),
     # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
     "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
