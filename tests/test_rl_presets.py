@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.noise import NormalActionNoise
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.vec_env import DummyVecEnv
 from torch import nn
@@ -117,6 +118,29 @@ def test_every_algorithm_name_is_an_sb3_class_for_box_actions(algo: str) -> None
 def test_activation_names_become_torch_classes() -> None:
     entry = {**PRESETS["test"]["ppo"], "policy_kwargs": {"activation_fn": "relu"}}
     assert model_kwargs(agent_settings(entry, "p", "ppo"))["policy_kwargs"]["activation_fn"] is nn.ReLU
+
+
+@pytest.mark.parametrize(
+    ("noise", "message"),
+    [
+        (0.1, ": 0.1 must be {type: normal | ornstein_uhlenbeck, sigma: number}"),
+        (
+            {"type": "uniform", "sigma": 0.1},
+            ".type: 'uniform' is not allowed (allowed: normal, ornstein_uhlenbeck)",
+        ),
+        ({"type": "normal", "sigma": 0}, ".sigma: 0 must be a positive number"),
+    ],
+)
+def test_action_noise_errors_name_the_key(noise: object, message: str) -> None:
+    with pytest.raises(ConfigError, match="^" + re.escape("agents.yaml: test.td3.action_noise" + message)):
+        agent_settings({**PRESETS["test"]["td3"], "action_noise": noise}, "test", "td3")
+
+
+def test_action_noise_is_built_for_the_env_s_actions() -> None:
+    agent = settings("test", "td3")
+    model = new_model(agent, DummyVecEnv([box_env]), seed=0, device="cpu")
+    assert isinstance(model.action_noise, NormalActionNoise)
+    np.testing.assert_array_equal(model.action_noise._sigma, np.full(model.action_space.shape, 0.1))
 
 
 def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from solarev.config import ConfigError, load_yaml
 
 if TYPE_CHECKING:
@@ -43,6 +45,12 @@ ACTIVATIONS = {
     "tanh": "torch.nn:Tanh",
     "elu": "torch.nn:ELU",
     "leaky_relu": "torch.nn:LeakyReLU",
+}
+# agents.yaml's `action_noise: {type, sigma}` (off-policy algorithms: TD3 and DDPG explore by it alone): the
+# SB3 noise class per type, sigma the same on every action.
+ACTION_NOISES = {
+    "normal": "stable_baselines3.common.noise:NormalActionNoise",
+    "ornstein_uhlenbeck": "stable_baselines3.common.noise:OrnsteinUhlenbeckActionNoise",
 }
 DEVICES = ("auto", "cpu", "cuda")
 REQUIRED_KEYS = ("device", "n_envs", "normalize")
@@ -134,9 +142,27 @@ def activation_class(name: str, key: str) -> "type[nn.Module]":
     return imported(ACTIVATIONS[name])
 
 
-def model_kwargs(settings: AgentSettings) -> dict[str, Any]:
-    """SB3 keyword arguments with activation names replaced by torch classes."""
+def action_noise(entry: Any, n_actions: int, key: str) -> Any:
+    """The SB3 action noise of agents.yaml's `action_noise: {type: normal | ornstein_uhlenbeck, sigma}`
+    for `n_actions` actions."""
+    if not isinstance(entry, Mapping) or set(entry) != {"type", "sigma"}:
+        raise ConfigError(f"{key}: {entry!r} must be {{type: normal | ornstein_uhlenbeck, sigma: number}}")
+    if entry["type"] not in ACTION_NOISES:
+        allowed = ", ".join(ACTION_NOISES)
+        raise ConfigError(f"{key}.type: {entry['type']!r} is not allowed (allowed: {allowed})")
+    sigma = entry["sigma"]
+    if isinstance(sigma, bool) or not isinstance(sigma, int | float) or sigma <= 0:
+        raise ConfigError(f"{key}.sigma: {sigma!r} must be a positive number")
+    return imported(ACTION_NOISES[entry["type"]])(mean=np.zeros(n_actions), sigma=np.full(n_actions, sigma))
+
+
+def model_kwargs(settings: AgentSettings, n_actions: int = 1) -> dict[str, Any]:
+    """SB3 keyword arguments with activation names replaced by torch classes and the action noise built for
+    `n_actions` actions."""
     kwargs = dict(settings.model)
+    if "action_noise" in kwargs:
+        key = f"agents.yaml: {settings.preset}.{settings.algo}.action_noise"
+        kwargs["action_noise"] = action_noise(kwargs["action_noise"], n_actions, key)
     policy_kwargs = dict(kwargs.get("policy_kwargs") or {})
     if "activation_fn" in policy_kwargs:
         key = f"agents.yaml: {settings.preset}.{settings.algo}.policy_kwargs.activation_fn"

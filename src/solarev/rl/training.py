@@ -153,7 +153,7 @@ def training_env(
 
 def new_model(settings: AgentSettings, env: VecEnv, seed: int, device: str) -> BaseAlgorithm:
     return algorithm_class(settings.algo)(
-        env=env, seed=seed, device=device, verbose=0, **model_kwargs(settings)
+        env=env, seed=seed, device=device, verbose=0, **model_kwargs(settings, env.action_space.shape[0])
     )
 
 
