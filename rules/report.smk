@@ -37,6 +37,7 @@ rule collect:
     params:
         controllers=list(METHODS.seedless),
         agents=AGENT_RUNS,
+        env=keys("env", "unmet_energy_weight_kg_per_kwh"),
     script:
         "../workflow/scripts/collect.py"
 

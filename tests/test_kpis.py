@@ -97,9 +97,12 @@ def test_optimum_share():
     assert np.isnan(optimum_share(60.0, 60.0, 60.0))
 
 
-def co2_frame(co2: list[float]) -> pd.DataFrame:
+def co2_frame(co2: list[float], unmet: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
     """Settled CO2 as the objective too (objective: co2)."""
-    return pd.DataFrame({"co2_settled_kg": co2, "objective": co2}, index=pd.Index([17, 35], name="episode"))
+    return pd.DataFrame(
+        {"co2_settled_kg": co2, "objective": co2, "ev_unmet_kwh": unmet},
+        index=pd.Index([17, 35], name="episode"),
+    )
 
 
 def test_optimum_share_is_added_per_episode():
@@ -108,8 +111,13 @@ def test_optimum_share_is_added_per_episode():
             "uncontrolled": co2_frame([100.0, 50.0]),
             "optimum": co2_frame([60.0, 40.0]),
             "sac": co2_frame([90.0, 40.0]),
-        }
+            "skips_evs": co2_frame([70.0, 40.0], unmet=[5.0, 2.0]),
+        },
+        unmet_weight=2.0,
     )
     assert list(shares["sac"]["optimum_share"]) == pytest.approx([0.25, 1.0])
     assert list(shares["sac"]["optimum_share_co2"]) == pytest.approx([0.25, 1.0])
+    # Unmet EV energy at its penalty in the objective's share, not in the CO2 share.
+    assert list(shares["skips_evs"]["optimum_share"]) == pytest.approx([0.5, 0.6])
+    assert list(shares["skips_evs"]["optimum_share_co2"]) == pytest.approx([0.75, 1.0])
     assert list(shares["uncontrolled"]["optimum_share"]) == pytest.approx([0.0, 0.0])

@@ -9,7 +9,9 @@ export_t = min(max(-net_t, 0), export limit × h) (export beyond the limit is cu
                 cost: w_t = import price + carbon price × carbon intensity / 1000 (USD/kWh), v = export price
   demand term   (cost only) per demand charge c: rate_c × episode days / (365 / 12) × max over the
                 steps of window c of import_t / h (kW): a monthly charge pro-rated to the episode's length
-  objective     sum of both, plus the unmet-EV-energy penalty, minus the stored-energy credit (the ledger)
+  objective     sum of both, minus the stored-energy credit (the ledger); with_unmet_penalty adds the
+                unmet-EV-energy penalty, which the LP minimises with it, the reward sums to, model
+                selection and the share of the optimum's saving score
 The ledger: every episode starts at the battery's initial energy. Energy left above it at the end is worth
 what it will displace: one-way efficiency × the episode's mean w per stored kWh; energy taken below it is
 debited at that value. So spending the battery at the end of an episode is not scored as a saving.
@@ -63,6 +65,12 @@ class Objective:
     def stored_energy_value(self, grid: GridSignals, one_way_efficiency: float) -> float:
         """The objective's unit per kWh stored at an episode's end above its start (the ledger)."""
         return one_way_efficiency * float(np.mean(self.import_weight(grid)))
+
+
+def with_unmet_penalty(objective: Any, unmet_kwh: Any, unmet_weight: float) -> Any:
+    """The objective plus unmet EV energy at its penalty (config env.unmet_energy_weight_kg_per_kwh, in the
+    objective's unit per kWh): an EV left uncharged costs what it costs in the LP and the reward."""
+    return objective + unmet_weight * unmet_kwh
 
 
 def pro_rated(usd_per_kw_month: float, n_steps: int, step_hours: float) -> float:

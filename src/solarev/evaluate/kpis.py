@@ -17,7 +17,7 @@ import xarray as xr
 
 if TYPE_CHECKING:  # importing gym_env loads CityLearn (seconds); the report only needs the KPI code
     from solarev.env.gym_env import EpisodeRecord
-from solarev.env.objective import Ledger, Objective, ledger
+from solarev.env.objective import Ledger, Objective, ledger, with_unmet_penalty
 from solarev.env.sessions import session_shortfall
 from solarev.site.grid import DemandCharge, GridSignals
 from solarev.site.model import Site
@@ -198,20 +198,33 @@ def optimum_share(value: float, uncontrolled: float, optimum: float) -> float:
     return (uncontrolled - value) / possible if possible > 0 else float("nan")
 
 
-# Share columns and the settled KPI each is taken on: the configured objective, and CO2.
-SHARES = {"optimum_share": "objective", "optimum_share_co2": "co2_settled_kg"}
+# The share columns: of the configured objective with unmet EV energy at its penalty (as the LP weighs it: an
+# agent that leaves EVs uncharged is not closer to the optimum for the energy it did not buy), and of the
+# settled CO2 (whose unit is not the penalty's).
+SHARES = ("optimum_share", "optimum_share_co2")
 
 
-def add_optimum_share(kpis: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Add SHARES per episode to each controller's KPIs; needs "uncontrolled" and "optimum"."""
+def shared_kpis(frame: pd.DataFrame, unmet_weight: float) -> dict[str, pd.Series]:
+    """Per share of SHARES, the KPI per episode it is taken on."""
+    return {
+        "optimum_share": with_unmet_penalty(frame["objective"], frame["ev_unmet_kwh"], unmet_weight),
+        "optimum_share_co2": frame["co2_settled_kg"],
+    }
 
-    def shares(frame: pd.DataFrame) -> dict[str, list[float]]:
+
+def add_optimum_share(kpis: Mapping[str, pd.DataFrame], unmet_weight: float) -> dict[str, pd.DataFrame]:
+    """Add SHARES per episode to each controller's KPIs; needs "uncontrolled" and "optimum". `unmet_weight`:
+    config env.unmet_energy_weight_kg_per_kwh."""
+    scored = {name: shared_kpis(frame, unmet_weight) for name, frame in kpis.items()}
+    uncontrolled, optimum = scored["uncontrolled"], scored["optimum"]
+
+    def shares(name: str) -> dict[str, list[float]]:
         return {
             share: [
-                optimum_share(value, kpis["uncontrolled"][kpi][episode], kpis["optimum"][kpi][episode])
-                for episode, value in frame[kpi].items()
+                optimum_share(value, uncontrolled[share][episode], optimum[share][episode])
+                for episode, value in scored[name][share].items()
             ]
-            for share, kpi in SHARES.items()
+            for share in SHARES
         }
 
-    return {name: frame.assign(**shares(frame)) for name, frame in kpis.items()}
+    return {name: frame.assign(**shares(name)) for name, frame in kpis.items()}

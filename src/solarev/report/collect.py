@@ -34,9 +34,10 @@ def read_run_kpis(run: Run) -> pd.DataFrame:
     return frame[[*KPI_NAMES, *peak_columns(frame)]]
 
 
-def collect_kpis(runs: Sequence[Run]) -> pd.DataFrame:
-    """One row per run and episode: controller, seed (nullable), episode, every KPI and optimum_share."""
-    frames = add_optimum_share({run.name: read_run_kpis(run) for run in runs})
+def collect_kpis(runs: Sequence[Run], unmet_weight: float) -> pd.DataFrame:
+    """One row per run and episode: controller, seed (nullable), episode, every KPI and the optimum shares
+    (solarev.evaluate.kpis.add_optimum_share: `unmet_weight` prices unmet EV energy in the objective's)."""
+    frames = add_optimum_share({run.name: read_run_kpis(run) for run in runs}, unmet_weight)
     rows = [frames[run.name].reset_index().assign(controller=run.controller, seed=run.seed) for run in runs]
     table = pd.concat(rows, ignore_index=True)
     table["seed"] = table["seed"].astype("Int64")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from stable_baselines3.common.base_class import BaseAlgorithm
 
+from solarev.env.objective import with_unmet_penalty
 from solarev.rl.policy import MODEL_FILE, VECNORMALIZE_FILE, save_policy
 
 MODEL_SELECTIONS = ("best_validation", "final")
@@ -36,8 +37,9 @@ FOLDER_PREFIX = "steps_"
 def selection_score(kpis: Mapping[str, float], unmet_weight: float) -> float:
     """The validation objective plus the unmet penalty, in the objective's unit (an env without EVs, as
     the tests' pendulum, has no unmet KPI and a weight 0)."""
-    penalty = unmet_weight * float(kpis[UNMET_KPI]) if unmet_weight else 0.0
-    return float(kpis[SELECTION_KPI]) + penalty
+    if not unmet_weight:
+        return float(kpis[SELECTION_KPI])
+    return float(with_unmet_penalty(kpis[SELECTION_KPI], kpis[UNMET_KPI], unmet_weight))
 
 
 @dataclass(frozen=True)
