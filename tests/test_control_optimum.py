@@ -157,7 +157,7 @@ def test_emptying_the_battery_at_the_end_saves_nothing(tiny_citylearn, objective
     }
     kpis["emptying"] = evaluate_policy(env, emptying_at_the_end(env, hours=6)).kpis
     assert (kpis["emptying"]["stored_energy_change_kwh"] < -1.0).all()
-    shares = add_optimum_share(kpis)["emptying"]
+    shares = add_optimum_share(kpis, config["env"]["unmet_energy_weight_kg_per_kwh"])["emptying"]
     print(objective, shares[["optimum_share", "optimum_share_co2"]])
     assert shares["optimum_share"].abs().max() <= tolerance
 
