@@ -11,9 +11,9 @@ from solarev.config import load_yaml
 from solarev.env.gym_env import SOCKET_FEATURES
 from solarev.env.socket_grouping import (
     GroupedSockets,
-    expand_action,
     group_means,
     group_observation,
+    least_laxity_first,
     socket_groups,
 )
 from solarev.evaluate.runs import evaluate_policy
@@ -39,14 +39,41 @@ def test_socket_groups(grouping: str, groups: list[int]) -> None:
     assert socket_groups(grouping, POWERS, BATTERIES).tolist() == groups
 
 
-def test_expand_action_keeps_the_battery_first() -> None:
-    assert expand_action(np.array([0.5, -1.0, 1.0]), socket_groups("power", POWERS, BATTERIES)).tolist() == [
-        0.5,
-        -1.0,
-        -1.0,
-        1.0,
-        -1.0,
-    ]
+@pytest.mark.parametrize(
+    ("share", "energy"),
+    [
+        ([0.5, 0.25], [0.0, 0.5, 1.0, 0.5]),  # group 0: 1.5 kWh, the must (0.5) first, then laxity 0.5
+        ([0.0, 0.0], [0.0, 0.5, 0.0, 0.0]),  # the must whatever the share
+        ([1.0, 1.0], [1.0, 1.0, 1.0, 2.0]),  # everything at once
+        ([0.9, 0.0], [0.7, 1.0, 1.0, 0.0]),  # 2.7 kWh: laxity 0.5, then 1, then the rest to laxity 3
+    ],
+)
+def test_a_group_s_share_goes_to_the_must_then_the_least_laxity_first(share, energy) -> None:
+    groups = np.array([0, 0, 0, 1])
+    asap, must, laxity = (
+        np.array([1.0, 1.0, 1.0, 2.0]),
+        np.array([0.0, 0.5, 0.0, 0.0]),
+        np.array([3, 1, 0.5, 2]),
+    )
+    np.testing.assert_allclose(least_laxity_first(np.array(share), groups, asap, must, laxity), energy)
+
+
+def unmet_kwh_with_every_ev_action_off(env) -> float:
+    env.reset(options={"window": 0})
+    unmet, terminated = 0.0, False
+    while not terminated:
+        _, _, terminated, _, info = env.step(-np.ones(env.action_space.shape))
+        unmet += info["ev_unmet_kwh"]
+    return unmet
+
+
+def test_a_grouped_agent_never_leaves_an_ev_short_that_it_could_charge(tiny_citylearn) -> None:
+    """Sockets off: the plain env leaves EVs short, the grouped one still delivers what cannot wait."""
+    site = tiny_citylearn.site
+    groups = socket_groups("vehicle", site.socket_power_kw, site.socket_battery_kwh)
+    assert unmet_kwh_with_every_ev_action_off(tiny_citylearn.env("test")) > 1.0
+    grouped = GroupedSockets(tiny_citylearn.env("test"), groups)
+    assert unmet_kwh_with_every_ev_action_off(grouped) == pytest.approx(0.0, abs=1e-3)
 
 
 def test_grouped_observation_averages_each_socket_feature_over_its_group() -> None:
@@ -86,12 +113,12 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
     train(
         lambda seed: tiny_citylearn.env("training"),
         spec,
-        evaluate_policy_fn=lambda policy: {"objective": 0.0, "co2_kg": 0.0},
+        evaluate_policy_fn=lambda policy_on: {"objective": 0.0, "co2_kg": 0.0},
         device="cpu",
         log=logging.getLogger("test"),
     )
     assert load_yaml(tmp_path / "config.yaml")["action_groups"] == groups.tolist()
     env = tiny_citylearn.env("test")
-    action = load_policy(tmp_path)(env.reset()[0])
+    action = load_policy(tmp_path, env)(env.reset()[0])
     assert action.shape == env.action_space.shape
-    assert len(evaluate_policy(env, load_policy(tmp_path)).kpis) == len(env.windows)
+    assert len(evaluate_policy(env, load_policy(tmp_path, env)).kpis) == len(env.windows)

@@ -22,6 +22,7 @@ import torch
 
 from solarev.config import load_yaml
 from solarev.env.gym_env import Policy
+from solarev.rl.callbacks import PolicyOnEnv
 from solarev.rl.policy import load_policy
 from solarev.rl.presets import AgentSettings, load_agent_settings
 from solarev.rl.selection import ModelSelector, SelectedModel, replaces, selection_score
@@ -38,10 +39,11 @@ def make_pendulum(seed: int) -> gym.Env:
     return gym.wrappers.RescaleAction(gym.make("Pendulum-v1", max_episode_steps=EPISODE_STEPS), low, high)
 
 
-def evaluate_on_pendulum(policy: Policy) -> dict[str, float]:
+def evaluate_on_pendulum(policy_on: PolicyOnEnv) -> dict[str, float]:
     """One fixed episode; two KPIs so that the learning curve has several columns. The objective (what model
     selection minimises) is the negated return."""
     env = make_pendulum(0)
+    policy = policy_on(env)
     observation, _ = env.reset(seed=1234)
     rewards, actions = [], []
     for _ in range(EPISODE_STEPS):
@@ -99,10 +101,10 @@ class ScriptedValidation:
         self.objectives = objectives
         self.probes: list[np.ndarray] = []
 
-    def __call__(self, policy: Policy) -> dict[str, float]:
-        self.probes.append(probe_actions(policy))
+    def __call__(self, policy_on: PolicyOnEnv) -> dict[str, float]:
+        self.probes.append(probe_actions(policy_on(make_pendulum(0))))
         done = len(pd.read_csv(self.curve_path)) if self.curve_path.exists() else 0
-        return {**evaluate_on_pendulum(policy), "objective": self.objectives[done]}
+        return {**evaluate_on_pendulum(policy_on), "objective": self.objectives[done]}
 
 
 @pytest.fixture
@@ -147,7 +149,10 @@ def test_loaded_policy_repeats_the_selected_evaluation(tmp_path: Path, log: logg
     train_pendulum(settings_for("a2c"), tmp_path, log, total=300, every=100)
     curve = pd.read_csv(tmp_path / "learning_curve.csv")
     best = curve.loc[curve["objective"].idxmin()]
-    assert evaluate_on_pendulum(load_policy(tmp_path)) == best[["objective", "mean_abs_action"]].to_dict()
+    assert (
+        evaluate_on_pendulum(lambda env: load_policy(tmp_path))
+        == best[["objective", "mean_abs_action"]].to_dict()
+    )
     record = load_yaml(tmp_path / "config.yaml")
     assert record["model_selection"] == "best_validation"
     assert record["selected_model"] == {
@@ -156,7 +161,7 @@ def test_loaded_policy_repeats_the_selected_evaluation(tmp_path: Path, log: logg
     }
     assert not (tmp_path / "selected").exists()
     (tmp_path / "vecnormalize.pkl").unlink()
-    assert evaluate_on_pendulum(load_policy(tmp_path))["objective"] != best["objective"]
+    assert evaluate_on_pendulum(lambda env: load_policy(tmp_path))["objective"] != best["objective"]
 
 
 def test_selection_rule(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +93,7 @@ def test_the_scored_model_is_the_best_on_validation(tiny_run: Path) -> None:
     )
     for algo, seed in RUNS:
         folder = run_dir(tiny_run, algo, seed)
-        kpis = mean_kpis(env)(load_policy(folder))
+        kpis = mean_kpis(env)(partial(load_policy, folder))
         score = (
             kpis["objective"] + TEST_CONFIG["env"]["unmet_energy_weight_kg_per_kwh"] * kpis["ev_unmet_kwh"]
         )

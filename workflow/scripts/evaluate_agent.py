@@ -16,6 +16,6 @@ site = load_site(
     {name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess, smk.params.grid
 )
 env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
-evaluation = evaluate_policy(env, load_policy(Path(smk.input.model).parent, device="cpu"))
+evaluation = evaluate_policy(env, load_policy(Path(smk.input.model).parent, env, device="cpu"))
 log.info("%s seed %d KPIs per test week:\n%s", algo, seed, evaluation.kpis.to_string())
 write_evaluation(evaluation, smk.output.kpis, smk.output.timeseries, controller=algo, seed=seed)

@@ -18,7 +18,7 @@ site = load_site(
 )
 env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
 saved = SavedPolicy(policy_name, smk.input.model, smk.params.algorithm, smk.input.get("vecnormalize"))
-evaluation = evaluate_policy(env, load_saved_policy(saved, site.socket_power_kw, site.socket_battery_kwh))
+evaluation = evaluate_policy(env, load_saved_policy(saved, env))
 log.info(
     "%s (%s, %s) KPIs per test week:\n%s",
     policy_name,

@@ -292,6 +292,19 @@ class SiteEnv(gym.Env):
         site_surplus = self.site_surplus_kwh[self.window.start + self.step_index]
         return float(site_surplus - self.asap_ev_kwh().sum() / CHARGER_EFFICIENCY)
 
+    def must_charge_kwh(self) -> np.ndarray:
+        """Per socket, the energy its plugged-in EV must take this step to be full when due: what the later
+        steps at full power cannot deliver (0 where none is plugged in)."""
+        need = np.clip(self.remaining, 0.0, None)
+        per_step = self.site.socket_step_kwh
+        later = per_step * np.clip(self.steps_to_due_now - 1, 0, None)
+        return np.where(self.plugged_now, np.clip(need - later, 0.0, per_step), 0.0)
+
+    def laxity_steps(self) -> np.ndarray:
+        """Per socket, the steps its plugged-in EV can still wait: steps until due minus the steps its
+        remaining need takes at full power (where none is plugged in: the steps to due, 0)."""
+        return self.steps_to_due_now - np.clip(self.remaining, 0.0, None) / self.site.socket_step_kwh
+
     def fleet_features(self) -> list[float]:
         """[pressure, must go in now] of the plugged-in EVs (the module's docstring), 0 with none plugged."""
         plugged = self.plugged_now
@@ -301,7 +314,7 @@ class SiteEnv(gym.Env):
         per_step = self.site.socket_step_kwh[plugged]
         steps_to_due = self.steps_to_due_now[plugged]
         pressure = need.sum() / max(float((per_step * steps_to_due).sum()), 1e-9)
-        must_now = np.clip(need - per_step * (steps_to_due - 1), 0.0, per_step).sum() / per_step.sum()
+        must_now = self.must_charge_kwh()[plugged].sum() / per_step.sum()
         return [min(float(pressure), 1.0), float(must_now)]
 
     def observation(self) -> np.ndarray:

@@ -40,11 +40,13 @@ def evaluate_policy(env: SolarEvEnv, policy: Policy) -> Evaluation:
     return Evaluation(kpis=kpis_by_episode(timeseries), timeseries=timeseries)
 
 
-def mean_kpis(env: SiteEnv) -> Callable[[Policy], dict[str, float]]:
-    """Policy -> its KPIs averaged over the env's evaluation weeks (a row of an agent's learning curve)."""
+def mean_kpis(env: SiteEnv) -> Callable[[Callable[[SiteEnv], Policy]], dict[str, float]]:
+    """(env -> policy on it) -> its KPIs averaged over the env's evaluation weeks (a row of an agent's
+    learning curve)."""
 
-    def evaluate(policy: Policy) -> dict[str, float]:
-        return {name: float(value) for name, value in evaluate_policy(env, policy).kpis.mean().items()}
+    def evaluate(policy_on: Callable[[SiteEnv], Policy]) -> dict[str, float]:
+        kpis = evaluate_policy(env, policy_on(env)).kpis
+        return {name: float(value) for name, value in kpis.mean().items()}
 
     return evaluate
 

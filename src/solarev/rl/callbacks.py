@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -23,7 +24,9 @@ from solarev.rl.checkpoints import CheckpointStore
 from solarev.rl.policy import deterministic_policy
 from solarev.rl.selection import ModelSelector
 
-EvaluatePolicy = Callable[[Policy], Mapping[str, float]]
+# The model's policy on the env an evaluation acts on (a policy on grouped sockets dispatches by its state).
+PolicyOnEnv = Callable[[Any], Policy]
+EvaluatePolicy = Callable[[PolicyOnEnv], Mapping[str, float]]
 PROGRESS_LOG_SHARE = 0.05  # a progress line in the log every 5 % of the budget
 
 
@@ -126,8 +129,10 @@ class EvaluationCallback(BaseCallback):
     def evaluate_now(self) -> None:
         steps, wall_time_s = self.model.num_timesteps, self.clock.elapsed_s()
         started = time.perf_counter()
-        policy = deterministic_policy(self.model, self.model.get_vec_normalize_env(), self.action_groups)
-        kpis = self.evaluate(policy)
+        model, groups = self.model, self.action_groups
+        kpis = self.evaluate(
+            lambda env: deterministic_policy(model, model.get_vec_normalize_env(), groups, env)
+        )
         selected = self.selector.offer(self.model, kpis)
         self.seconds += time.perf_counter() - started
         row = {"timesteps": steps, "wall_time_s": round(wall_time_s, 3), **kpis}

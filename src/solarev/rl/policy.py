@@ -9,12 +9,12 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
-from solarev.env.gym_env import Policy
+from solarev.env.gym_env import Policy, SiteEnv
 from solarev.env.socket_grouping import (
     EV_ACTION_GROUPS,
-    expand_action,
     group_means,
     group_observation,
+    socket_action,
     socket_groups,
 )
 from solarev.rl.presets import algorithm_class
@@ -33,13 +33,21 @@ def save_policy(model: BaseAlgorithm, folder: Path) -> None:
 
 
 def deterministic_policy(
-    model: BaseAlgorithm, normalizer: VecNormalize | None, action_groups: np.ndarray | None = None
+    model: BaseAlgorithm,
+    normalizer: VecNormalize | None,
+    action_groups: np.ndarray | None = None,
+    env: SiteEnv | None = None,
 ) -> Policy:
     """Maps one raw observation to the model's deterministic action; normalises with the statistics as
     they are (normalize_obs never updates them). A model trained on grouped sockets
-    (solarev.env.socket_grouping) sees the observation grouped as in training, and each socket gets its
-    group's action."""
-    means = None if action_groups is None else group_means(action_groups)
+    (solarev.env.socket_grouping) sees the observation grouped as in training, and its group actions are
+    dispatched to the sockets by `env`'s state at each step, the env the policy acts on."""
+    if action_groups is None:
+        means = None
+    elif env is None:
+        raise ValueError("a policy on grouped sockets needs the env it acts on to dispatch its actions")
+    else:
+        means = group_means(action_groups)
 
     def policy(observation: np.ndarray) -> np.ndarray:
         if means is not None:
@@ -47,7 +55,7 @@ def deterministic_policy(
         if normalizer is not None:
             observation = normalizer.normalize_obs(observation)
         action = model.predict(observation, deterministic=True)[0]
-        return action if action_groups is None else expand_action(action, action_groups)
+        return action if action_groups is None else socket_action(env, action, action_groups)
 
     return policy
 
@@ -61,8 +69,9 @@ def read_normalizer(path: str | Path | None) -> VecNormalize | None:
         return pickle.load(handle)
 
 
-def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
-    """The finished run's deterministic policy (algorithm read from the run's config.yaml)."""
+def load_policy(run_dir: str | Path, env: SiteEnv | None = None, device: str = "cpu") -> Policy:
+    """The finished run's deterministic policy (algorithm read from the run's config.yaml) on `env` (which
+    a run on grouped sockets needs)."""
     run_dir = Path(run_dir)
     record = load_yaml(run_dir / RUN_CONFIG_FILE)
     model = algorithm_class(record["algo"]).load(run_dir / MODEL_FILE, device=device)
@@ -72,6 +81,7 @@ def load_policy(run_dir: str | Path, device: str = "cpu") -> Policy:
         model,
         read_normalizer(vecnormalize if vecnormalize.exists() else None),
         None if groups is None else np.array(groups),
+        env,
     )
 
 
@@ -93,11 +103,10 @@ def inferred_action_groups(
     )
 
 
-def load_saved_policy(
-    saved: SavedPolicy, socket_power_kw: np.ndarray, socket_battery_kwh: np.ndarray, device: str = "cpu"
-) -> Policy:
-    """A model trained elsewhere (config control.policies) as a deterministic policy on this site, its
+def load_saved_policy(saved: SavedPolicy, env: SiteEnv, device: str = "cpu") -> Policy:
+    """A model trained elsewhere (config control.policies) as a deterministic policy on `env`'s site, its
     sockets grouped as its action space says."""
     model = algorithm_class(saved.algorithm).load(saved.path, device=device)
-    groups = inferred_action_groups(model, socket_power_kw, socket_battery_kwh, saved.name)
-    return deterministic_policy(model, read_normalizer(saved.vecnormalize), groups)
+    site = env.site
+    groups = inferred_action_groups(model, site.socket_power_kw, site.socket_battery_kwh, saved.name)
+    return deterministic_policy(model, read_normalizer(saved.vecnormalize), groups, env)
