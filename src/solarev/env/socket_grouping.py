@@ -9,9 +9,9 @@ A group's action is the share of its plugged-in EVs' energy at full power (asap:
 met) to deliver this step, mapped from [-1, 1] to [0, 1] like a socket's. Within the group the energy goes
 first to what an EV must take now to be full when due (solarev.env.gym_env.SiteEnv.must_charge_kwh, given
 whatever the share), then to the EVs in increasing laxity (the steps an EV can still wait), each up to its
-full power: least laxity first, the order the optimum and rule_tuned charge in. One action per group can
-then defer the EVs that can wait without leaving the others short (with the same action on every socket of
-a group, measured in config/agents.yaml, SAC left 25-190 kWh a week of EV demand unmet at Iquitos).
+full power: least laxity first, the order rule_tuned charges in. One action per group can then defer the
+EVs that can wait without leaving the others short (with the same action on every socket of a group,
+measured in config/agents.yaml, SAC left 25-190 kWh a week of EV demand unmet at Iquitos).
 
 Groups (agents.yaml `ev_action_groups`): socket (none: one action per socket), power (one per charger
 power), vehicle (one per charger power and vehicle battery, i.e. per vehicle class: at Iquitos the same
