@@ -54,7 +54,8 @@ def least_laxity_first(
     budget = np.maximum(share * np.bincount(groups, asap_kwh, n_groups), group_must) - group_must
     order = np.lexsort((laxity, groups))  # by group, least laxity first within it
     ordered_groups, ordered_flexible = groups[order], flexible[order]
-    group_start = np.cumsum(np.bincount(groups, flexible, n_groups)) - np.bincount(groups, flexible, n_groups)
+    group_flexible = np.bincount(groups, flexible, n_groups)
+    group_start = np.cumsum(group_flexible) - group_flexible
     before = np.cumsum(ordered_flexible) - ordered_flexible - group_start[ordered_groups]
     energy = must_kwh.astype(float)
     energy[order] += np.clip(budget[ordered_groups] - before, 0.0, ordered_flexible)
@@ -68,8 +69,7 @@ def socket_action(env: SiteEnv, action: np.ndarray, groups: np.ndarray) -> np.nd
     energy = least_laxity_first(
         (action[1:] + 1.0) / 2.0, groups, env.asap_ev_kwh(), env.must_charge_kwh(), env.laxity_steps()
     )
-    ev = 2.0 * energy / env.site.socket_step_kwh - 1.0
-    return np.clip(np.concatenate([action[:1], ev]), -1.0, 1.0).astype(np.float32)
+    return np.concatenate([action[:1], env.action_from_energy(0.0, energy)[1:]]).astype(np.float32)
 
 
 def group_means(groups: np.ndarray) -> np.ndarray:
