@@ -11,6 +11,7 @@ from solarev.config import load_yaml
 from solarev.env.gym_env import SOCKET_FEATURES
 from solarev.env.socket_grouping import (
     GroupedSockets,
+    battery_share,
     group_means,
     group_observation,
     least_laxity_first,
@@ -76,6 +77,42 @@ def test_a_grouped_agent_never_leaves_an_ev_short_that_it_could_charge(tiny_city
     assert unmet_kwh_with_every_ev_action_off(grouped) == pytest.approx(0.0, abs=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("action", "battery_action", "net_import_kwh", "share"),
+    [
+        (-0.5, "power", 10.0, -0.5),  # the env's own action: a share of nominal power
+        (0.5, "net_import", 10.0, 0.5),  # charging is the same in both
+        (-1.0, "net_import", 40.0, -0.5),  # discharging covers the import, 40 of 80 kWh a step
+        (-0.5, "net_import", 40.0, -0.25),
+        (-1.0, "net_import", 200.0, -1.0),  # capped at nominal power
+        (-1.0, "net_import", -5.0, 0.0),  # a PV surplus: nothing to cover
+    ],
+)
+def test_battery_share(action: float, battery_action: str, net_import_kwh: float, share: float) -> None:
+    assert battery_share(action, battery_action, net_import_kwh, step_kwh=80.0) == pytest.approx(share)
+
+
+def exported_discharge_kwh(env) -> float:
+    """kWh exported at steps where the battery discharges, with the battery's action -1 throughout."""
+    env.reset(options={"window": 0})
+    terminated = False
+    while not terminated:
+        _, _, terminated, _, _ = env.step(-np.ones(env.action_space.shape))
+    record = env.unwrapped.episode_record()
+    return float(-record.net_kwh[(record.bess_kwh < 0) & (record.net_kwh < 0)].sum())
+
+
+def test_a_net_import_battery_action_never_exports_its_discharge(tiny_citylearn) -> None:
+    """Full discharge as a share of power exports where the load is small; as a share of the import, it
+    covers the import and stops there."""
+    site = tiny_citylearn.site
+    groups = socket_groups("vehicle", site.socket_power_kw, site.socket_battery_kwh)
+    by_power = GroupedSockets(tiny_citylearn.env("test"), groups, "power")
+    by_import = GroupedSockets(tiny_citylearn.env("test"), groups, "net_import")
+    assert exported_discharge_kwh(by_power) > 1.0
+    assert exported_discharge_kwh(by_import) == pytest.approx(0.0, abs=1e-3)
+
+
 def test_grouped_observation_averages_each_socket_feature_over_its_group() -> None:
     groups = socket_groups("power", POWERS, BATTERIES)  # sockets 0, 1, 3 | socket 2
     site_values = [0.25, -0.5]
@@ -117,7 +154,9 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
         device="cpu",
         log=logging.getLogger("test"),
     )
-    assert load_yaml(tmp_path / "config.yaml")["action_groups"] == groups.tolist()
+    record = load_yaml(tmp_path / "config.yaml")
+    assert record["action_groups"] == groups.tolist()
+    assert record["hyperparameters"]["battery_action"] == settings.battery_action == "net_import"
     env = tiny_citylearn.env("test")
     action = load_policy(tmp_path, env)(env.reset()[0])
     assert action.shape == env.action_space.shape

@@ -161,6 +161,10 @@ def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:
             "(allowed: socket, power, vehicle, site)",
         ),
         (
+            {"battery_action": "import"},
+            "agents.yaml: test.ppo.battery_action: 'import' is not allowed (allowed: power, net_import)",
+        ),
+        (
             {"policy_kwargs": {"activation_fn": "sigmoid"}},
             "agents.yaml: test.ppo.policy_kwargs.activation_fn: activation 'sigmoid' is not allowed",
         ),

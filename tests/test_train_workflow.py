@@ -56,7 +56,9 @@ def test_every_agent_trains_and_is_evaluated(tiny_run: Path, algo: str, seed: in
     assert record["num_timesteps"] == TRAINING["total_timesteps"] and record["device"] == "cpu"
     assert {"torch", "stable-baselines3", "citylearn", "numpy"} <= set(record["versions"])
     assert record["resume_key"]["simulator"] == TRAINING["simulator"]
-    grouping = load_yaml(REPO / "config" / "agents.yaml")["test"][algo].get("ev_action_groups", "socket")
+    preset = load_yaml(REPO / "config" / "agents.yaml")["test"][algo]
+    grouping = preset.get("ev_action_groups", "socket")
+    assert record["hyperparameters"]["battery_action"] == preset.get("battery_action", "power")
     groups = record["action_groups"]  # each socket's group; the tiny site has two vehicle classes
     assert len(set(groups)) == {"socket": len(groups), "power": 2, "vehicle": 2}[grouping]
     curve = pd.read_csv(folder / "learning_curve.csv")

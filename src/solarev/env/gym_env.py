@@ -287,10 +287,13 @@ class SiteEnv(gym.Env):
         """Energy into each plugged-in EV this step at full power until its remaining need is met."""
         return np.where(self.plugged_now, np.clip(self.remaining, 0.0, self.site.socket_step_kwh), 0.0)
 
+    def site_surplus_now(self) -> float:
+        """PV - load this step, kWh."""
+        return float(self.site_surplus_kwh[self.window.start + self.step_index])
+
     def surplus_kwh(self) -> float:
         """PV - load - the plugged-in EVs' energy at full power (asap_ev_kwh) this step, kWh (grid side)."""
-        site_surplus = self.site_surplus_kwh[self.window.start + self.step_index]
-        return float(site_surplus - self.asap_ev_kwh().sum() / CHARGER_EFFICIENCY)
+        return self.site_surplus_now() - float(self.asap_ev_kwh().sum() / CHARGER_EFFICIENCY)
 
     def must_charge_kwh(self) -> np.ndarray:
         """Per socket, the energy its plugged-in EV must take this step to be full when due: what the later

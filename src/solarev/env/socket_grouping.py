@@ -18,14 +18,24 @@ power), vehicle (one per charger power and vehicle battery, i.e. per vehicle cla
 groups as power; at the workplace of config/arequipa_workplace.yaml, where employees and visitors share
 11 kW chargers, one for the cars that stay the day and one for the short visits), site (one for all
 sockets).
+
+The battery's action (agents.yaml `battery_action`): `power`, the env's own, charges or discharges that share
+of the battery's nominal power; `net_import` charges the same way but discharges that share of what the
+site would import this step without the battery (load - PV + the EVs' energy of this action), capped at
+the nominal power. With `power` an agent that discharges where the load is small against the battery's
+power exports energy that the tariff does not credit (at the workplace of config/arequipa_workplace.yaml
+the night load is about 55 kW against 155 kW, measured in config/agents.yaml); with `net_import`, -1 covers
+the site's import exactly and no discharge is exported.
 """
 
 import gymnasium as gym
 import numpy as np
 
 from solarev.env.gym_env import SOCKET_FEATURES, SiteEnv
+from solarev.site.model import CHARGER_EFFICIENCY
 
 EV_ACTION_GROUPS = ("socket", "power", "vehicle", "site")
+BATTERY_ACTIONS = ("power", "net_import")
 
 
 def socket_groups(grouping: str, socket_power_kw: np.ndarray, socket_battery_kwh: np.ndarray) -> np.ndarray:
@@ -62,14 +72,27 @@ def least_laxity_first(
     return energy
 
 
-def socket_action(env: SiteEnv, action: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def battery_share(action: float, battery_action: str, net_import_kwh: float, step_kwh: float) -> float:
+    """The env's battery action (a share of nominal power, + charging) for the agent's `action` in [-1, 1]
+    under `battery_action` (the module's docstring): `net_import_kwh` is what the site would import this
+    step without the battery, `step_kwh` the battery's energy per step at nominal power."""
+    if battery_action == "power" or action >= 0.0:
+        return action
+    return action * min(max(net_import_kwh, 0.0) / step_kwh, 1.0)
+
+
+def socket_action(
+    env: SiteEnv, action: np.ndarray, groups: np.ndarray, battery_action: str = "power"
+) -> np.ndarray:
     """[battery, one action per group] -> [battery, one action per socket] at `env`'s current step (the
     module's docstring)."""
     action = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
     energy = least_laxity_first(
         (action[1:] + 1.0) / 2.0, groups, env.asap_ev_kwh(), env.must_charge_kwh(), env.laxity_steps()
     )
-    return np.concatenate([action[:1], env.action_from_energy(0.0, energy)[1:]]).astype(np.float32)
+    net_import = energy.sum() / CHARGER_EFFICIENCY - env.site_surplus_now()
+    battery = battery_share(action[0], battery_action, net_import, env.bess_step_kwh)
+    return np.concatenate([[battery], env.action_from_energy(0.0, energy)[1:]]).astype(np.float32)
 
 
 def group_means(groups: np.ndarray) -> np.ndarray:
@@ -87,11 +110,13 @@ def group_observation(observation: np.ndarray, means: np.ndarray) -> np.ndarray:
 
 
 class GroupedSockets(gym.Wrapper):
-    """The env with one charging action and one value of each per-socket feature per socket group."""
+    """The env with one charging action and one value of each per-socket feature per socket group, and the
+    battery's action as `battery_action` says."""
 
-    def __init__(self, env: gym.Env, groups: np.ndarray):
+    def __init__(self, env: gym.Env, groups: np.ndarray, battery_action: str = "power"):
         super().__init__(env)
         self.groups = np.asarray(groups)
+        self.battery_action = battery_action
         self.means = group_means(self.groups)
         n_groups = self.means.shape[1]
         n_observations = env.observation_space.shape[0] - len(SOCKET_FEATURES) * (len(self.groups) - n_groups)
@@ -103,6 +128,6 @@ class GroupedSockets(gym.Wrapper):
         return group_observation(observation, self.means), info
 
     def step(self, action: np.ndarray):
-        socket_actions = socket_action(self.env.unwrapped, action, self.groups)
+        socket_actions = socket_action(self.env.unwrapped, action, self.groups, self.battery_action)
         observation, reward, terminated, truncated, info = self.env.step(socket_actions)
         return group_observation(observation, self.means), reward, terminated, truncated, info

@@ -90,7 +90,7 @@ class ProgressCallback(BaseCallback):
 class EvaluationCallback(BaseCallback):
     """Scores the deterministic policy every `every` steps and at the end; appends the KPIs to the learning
     curve CSV (timesteps, wall_time_s, one column per KPI) and offers the model to `selector`.
-    `action_groups` as in deterministic_policy."""
+    `action_groups` and `battery_action` as in deterministic_policy."""
 
     def __init__(
         self,
@@ -102,11 +102,13 @@ class EvaluationCallback(BaseCallback):
         log: logging.Logger,
         first_at: int,
         action_groups: np.ndarray | None = None,
+        battery_action: str = "power",
     ):
         super().__init__()
         self.evaluate = evaluate
         self.selector = selector
         self.action_groups = action_groups
+        self.battery_action = battery_action
         self.every = every
         self.curve_path = curve_path
         self.clock = clock
@@ -129,9 +131,9 @@ class EvaluationCallback(BaseCallback):
     def evaluate_now(self) -> None:
         steps, wall_time_s = self.model.num_timesteps, self.clock.elapsed_s()
         started = time.perf_counter()
-        model, groups = self.model, self.action_groups
+        model, groups, battery = self.model, self.action_groups, self.battery_action
         kpis = self.evaluate(
-            lambda env: deterministic_policy(model, model.get_vec_normalize_env(), groups, env)
+            lambda env: deterministic_policy(model, model.get_vec_normalize_env(), groups, env, battery)
         )
         selected = self.selector.offer(self.model, kpis)
         self.seconds += time.perf_counter() - started

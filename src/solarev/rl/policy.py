@@ -37,11 +37,13 @@ def deterministic_policy(
     normalizer: VecNormalize | None,
     action_groups: np.ndarray | None = None,
     env: SiteEnv | None = None,
+    battery_action: str = "power",
 ) -> Policy:
     """Maps one raw observation to the model's deterministic action; normalises with the statistics as
     they are (normalize_obs never updates them). A model trained on grouped sockets
     (solarev.env.socket_grouping) sees the observation grouped as in training, and its group actions are
-    dispatched to the sockets by `env`'s state at each step, the env the policy acts on."""
+    dispatched to the sockets by `env`'s state at each step, the env the policy acts on, its battery action
+    read as `battery_action` says."""
     if action_groups is None:
         means = None
     elif env is None:
@@ -55,7 +57,7 @@ def deterministic_policy(
         if normalizer is not None:
             observation = normalizer.normalize_obs(observation)
         action = model.predict(observation, deterministic=True)[0]
-        return action if action_groups is None else socket_action(env, action, action_groups)
+        return action if action_groups is None else socket_action(env, action, action_groups, battery_action)
 
     return policy
 
@@ -82,6 +84,7 @@ def load_policy(run_dir: str | Path, env: SiteEnv | None = None, device: str = "
         read_normalizer(vecnormalize if vecnormalize.exists() else None),
         None if groups is None else np.array(groups),
         env,
+        record["hyperparameters"].get("battery_action", "power"),
     )
 
 

@@ -118,6 +118,7 @@ class AgentSettings:
     normalize: dict[str, Any] | None  # VecNormalize arguments; None leaves observations and rewards raw
     model: dict[str, Any]  # SB3 keyword arguments, activation_fn by name
     ev_action_groups: str = "socket"  # charging actions per socket group (solarev.env.socket_grouping)
+    battery_action: str = "power"  # what the battery's action is a share of (solarev.env.socket_grouping)
 
     @property
     def gamma(self) -> float:
@@ -176,7 +177,7 @@ def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSet
     """Check one algorithm's entry of a preset (job_params) and return it as settings; any error names the
     key in agents.yaml."""
     # Here, not at the top: the grouping module loads CityLearn (and torch), which DAG time must not.
-    from solarev.env.socket_grouping import EV_ACTION_GROUPS
+    from solarev.env.socket_grouping import BATTERY_ACTIONS, EV_ACTION_GROUPS
 
     key = f"agents.yaml: {preset}.{algo}"
     entry = dict(entry)
@@ -192,6 +193,10 @@ def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSet
     if ev_action_groups not in EV_ACTION_GROUPS:
         allowed = ", ".join(EV_ACTION_GROUPS)
         raise ConfigError(f"{key}.ev_action_groups: {ev_action_groups!r} is not allowed (allowed: {allowed})")
+    battery_action = entry.pop("battery_action", "power")
+    if battery_action not in BATTERY_ACTIONS:
+        allowed = ", ".join(BATTERY_ACTIONS)
+        raise ConfigError(f"{key}.battery_action: {battery_action!r} is not allowed (allowed: {allowed})")
     if normalize is not False and not isinstance(normalize, Mapping):
         raise ConfigError(f"{key}.normalize: {normalize!r} must be false or VecNormalize arguments")
     allowed = model_arguments(algo)
@@ -201,7 +206,7 @@ def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSet
             f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
         )
     normalize = dict(normalize) if normalize else None
-    settings = AgentSettings(algo, preset, device, n_envs, normalize, entry, ev_action_groups)
+    settings = AgentSettings(algo, preset, device, n_envs, normalize, entry, ev_action_groups, battery_action)
     model_kwargs(settings)  # fails now, naming the key, rather than when the model is built
     return settings
 

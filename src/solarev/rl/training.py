@@ -122,12 +122,12 @@ def monitored_env(venv: VecEnv, path: Path, clock: Clock, resumed: bool) -> VecM
     return monitor
 
 
-def grouped(make_env: EnvFactory, action_groups: np.ndarray | None) -> EnvFactory:
-    """The factory's envs with one charging action and per-socket observation per socket group (unchanged
-    when None)."""
+def grouped(make_env: EnvFactory, action_groups: np.ndarray | None, battery_action: str) -> EnvFactory:
+    """The factory's envs with one charging action and per-socket observation per socket group and the
+    battery's action as `battery_action` says (unchanged when the groups are None)."""
     if action_groups is None:
         return make_env
-    return lambda seed: GroupedSockets(make_env(seed), action_groups)
+    return lambda seed: GroupedSockets(make_env(seed), action_groups, battery_action)
 
 
 def training_env(
@@ -142,7 +142,7 @@ def training_env(
     """n_envs environments seeded seed, seed+1, ..., monitored, then wrapped in a fresh VecNormalize (a
     resumed run loads its statistics instead). A preset without normalisation gets one that normalises
     nothing, so that every run has the same files."""
-    factory = grouped(make_env, action_groups)
+    factory = grouped(make_env, action_groups, settings.battery_action)
     venv = DummyVecEnv([partial(factory, seed + rank) for rank in range(settings.n_envs)])
     monitored = monitored_env(venv, monitor_path, clock, resumed)
     if resumed:
@@ -270,6 +270,7 @@ def learn(
         log,
         first_at=following_multiple(steps_before, spec.eval_every) if resumed else 0,
         action_groups=spec.action_groups,
+        battery_action=spec.settings.battery_action,
     )
     callbacks = [
         ProgressCallback(spec.total_timesteps, log),
