@@ -88,5 +88,8 @@ rule score_policy:
         episodes=keys("episodes", "test_weeks"),
         env=keys("env", *OBJECTIVE_KEYS, "forecast_steps"),
         algorithm=lambda wildcards: METHODS.policies[wildcards.policy].algorithm,
+        battery_action=lambda wildcards: METHODS.policies[
+            wildcards.policy
+        ].battery_action,
     script:
         "../workflow/scripts/score_policy.py"

@@ -17,7 +17,13 @@ site = load_site(
     {name: smk.input[name] for name in SITE_FILES}, smk.params.site, smk.params.bess, smk.params.grid
 )
 env = make_env(site, Path(smk.input.schema), smk.params.episodes, smk.params.env, "test")
-saved = SavedPolicy(policy_name, smk.input.model, smk.params.algorithm, smk.input.get("vecnormalize"))
+saved = SavedPolicy(
+    policy_name,
+    smk.input.model,
+    smk.params.algorithm,
+    smk.input.get("vecnormalize"),
+    smk.params.battery_action,
+)
 evaluation = evaluate_policy(env, load_saved_policy(saved, env))
 log.info(
     "%s (%s, %s) KPIs per test week:\n%s",

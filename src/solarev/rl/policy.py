@@ -112,4 +112,5 @@ def load_saved_policy(saved: SavedPolicy, env: SiteEnv, device: str = "cpu") -> 
     model = algorithm_class(saved.algorithm).load(saved.path, device=device)
     site = env.site
     groups = inferred_action_groups(model, site.socket_power_kw, site.socket_battery_kwh, saved.name)
-    return deterministic_policy(model, read_normalizer(saved.vecnormalize), groups, env)
+    normalizer = read_normalizer(saved.vecnormalize)
+    return deterministic_policy(model, normalizer, groups, env, saved.battery_action)

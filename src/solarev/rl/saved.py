@@ -18,6 +18,8 @@ class SavedPolicy:
     path: str  # the model's .zip (model.save), relative to the working directory or absolute
     algorithm: str  # its class, a name of solarev.rl.presets.ALGORITHMS
     vecnormalize: str | None = None  # the VecNormalize statistics it was trained with (VecNormalize.save)
+    # What its battery action is a share of (agents.yaml's battery_action, solarev.env.socket_grouping).
+    battery_action: str = "power"
 
     def files(self) -> dict[str, str]:
         """Its job's inputs by name: model and, when given, vecnormalize."""
