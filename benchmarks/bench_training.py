@@ -1,8 +1,8 @@
 """Training speed (environment steps per second) of SAC, PPO and A2C with the `original` and `default`
-presets, on a stand-in environment with the Iquitos sizes: 403 observations, 129 actions in [-1, 1] (grouped
-as the preset says), random dynamics whose step costs next to nothing, so the figures are the agents' own
-cost (the real simulator adds its own). Models are built as solarev.rl.training builds them (n_envs,
-VecNormalize, one torch thread, CPU).
+presets, on a stand-in environment with the Iquitos sizes: 440 observations and 129 actions in [-1, 1], as
+the preset's agent sees them (its sockets grouped, solarev.env.socket_grouping), random dynamics whose step
+costs next to nothing, so the figures are the agents' own cost (the real simulator adds its own). Models
+are built as solarev.rl.training builds them (n_envs, VecNormalize, one torch thread, CPU).
 
     .venv/bin/python benchmarks/bench_training.py
     .venv/bin/python benchmarks/bench_training.py --presets default --algos ppo a2c --steps 4000
@@ -25,29 +25,40 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from solarev.config import load_yaml
+from solarev.env.gym_env import SOCKET_FEATURES
 from solarev.env.socket_grouping import socket_groups
 from solarev.rl.callbacks import Clock
 from solarev.rl.presets import ALGORITHMS, load_agent_settings
 from solarev.rl.training import new_model, rollout_steps, training_env
 
 REPO = Path(__file__).resolve().parents[1]
-OBSERVATIONS, EPISODE_STEPS = 403, 336  # the Iquitos env's observations; a week of 30-minute steps
-SOCKET_POWER_KW = np.array([2.0] * 112 + [3.0] * 16)  # 28 moto chargers x 4, 4 mototaxi chargers x 4
-ACTIONS = 1 + len(SOCKET_POWER_KW)  # the battery and every socket
+# The Iquitos env's observations at env.forecast_steps 10 (the default study's SAC, grouped per vehicle
+# class, sees 62 = 440 - 3 x 126); a week of 30-minute steps.
+OBSERVATIONS, EPISODE_STEPS = 440, 336
+# 28 moto chargers (2 kW, 3 kWh batteries) and 4 mototaxi chargers (3 kW, 6 kWh), 4 sockets each.
+SOCKET_POWER_KW = np.array([2.0] * 112 + [3.0] * 16)
+SOCKET_BATTERY_KWH = np.array([3.0] * 112 + [6.0] * 16)
+
+
+def agent_space_sizes(ev_action_groups: str) -> tuple[int, int]:
+    """Observations and actions of the Iquitos env as an agent with these socket groups sees it."""
+    n_sockets = len(SOCKET_POWER_KW)
+    n_groups = int(socket_groups(ev_action_groups, SOCKET_POWER_KW, SOCKET_BATTERY_KWH).max()) + 1
+    return OBSERVATIONS - len(SOCKET_FEATURES) * (n_sockets - n_groups), 1 + n_groups
 
 
 class IquitosSizedEnv(gym.Env):
-    """Random observations and a cheap reward, with the Iquitos site's space sizes."""
+    """Random observations and a cheap reward, with the space sizes of the Iquitos site as the agent sees
+    it."""
 
-    observation_space = gym.spaces.Box(-np.inf, np.inf, (OBSERVATIONS,), np.float32)
-    action_space = gym.spaces.Box(-1.0, 1.0, (ACTIONS,), np.float32)
-
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, n_observations: int, n_actions: int):
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (n_observations,), np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (n_actions,), np.float32)
         self.rng = np.random.default_rng(seed)
         self.steps = 0
 
     def observe(self) -> np.ndarray:
-        return self.rng.standard_normal(OBSERVATIONS).astype(np.float32)
+        return self.rng.standard_normal(self.observation_space.shape).astype(np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
@@ -83,9 +94,9 @@ class RolloutTimer(BaseCallback):
 def measure(preset: str, algo: str, steps: int, workdir: Path) -> tuple[float, int]:
     """Steps per second over at least `steps` timed steps (whole rollouts), and the steps timed."""
     settings = load_agent_settings(REPO / "config" / "agents.yaml", preset, algo)
-    groups = socket_groups(settings.ev_action_groups, SOCKET_POWER_KW)
+    sizes = agent_space_sizes(settings.ev_action_groups)
     monitor = workdir / f"{preset}-{algo}.monitor.csv"
-    env = training_env(IquitosSizedEnv, settings, 0, monitor, Clock(), False, groups)
+    env = training_env(lambda seed: IquitosSizedEnv(seed, *sizes), settings, 0, monitor, Clock(), False)
     model = new_model(settings, env, seed=0, device="cpu")
     warmup = model.learning_starts if isinstance(model, OffPolicyAlgorithm) else 0
     rollout = rollout_steps(model)

@@ -10,6 +10,7 @@ import pytest
 from solarev.config import load_yaml
 from solarev.env.gym_env import SOCKET_FEATURES
 from solarev.env.socket_grouping import (
+    AgentActions,
     GroupedSockets,
     battery_share,
     group_means,
@@ -73,7 +74,7 @@ def test_a_grouped_agent_never_leaves_an_ev_short_that_it_could_charge(tiny_city
     site = tiny_citylearn.site
     groups = socket_groups("vehicle", site.socket_power_kw, site.socket_battery_kwh)
     assert unmet_kwh_with_every_ev_action_off(tiny_citylearn.env("test")) > 1.0
-    grouped = GroupedSockets(tiny_citylearn.env("test"), groups)
+    grouped = GroupedSockets(tiny_citylearn.env("test"), AgentActions(groups))
     assert unmet_kwh_with_every_ev_action_off(grouped) == pytest.approx(0.0, abs=1e-3)
 
 
@@ -107,8 +108,8 @@ def test_a_net_import_battery_action_never_exports_its_discharge(tiny_citylearn)
     covers the import and stops there."""
     site = tiny_citylearn.site
     groups = socket_groups("vehicle", site.socket_power_kw, site.socket_battery_kwh)
-    by_power = GroupedSockets(tiny_citylearn.env("test"), groups, "power")
-    by_import = GroupedSockets(tiny_citylearn.env("test"), groups, "net_import")
+    by_power = GroupedSockets(tiny_citylearn.env("test"), AgentActions(groups, "power"))
+    by_import = GroupedSockets(tiny_citylearn.env("test"), AgentActions(groups, "net_import"))
     assert exported_discharge_kwh(by_power) > 1.0
     assert exported_discharge_kwh(by_import) == pytest.approx(0.0, abs=1e-3)
 
@@ -131,7 +132,7 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
     groups = socket_groups(
         "power", tiny_citylearn.site.socket_power_kw, tiny_citylearn.site.socket_battery_kwh
     )
-    grouped_env = GroupedSockets(tiny_citylearn.env("training"), groups)
+    grouped_env = GroupedSockets(tiny_citylearn.env("training"), AgentActions(groups))
     n_groups = groups.max() + 1
     assert grouped_env.action_space.shape == (1 + n_groups,)
     observation, _ = grouped_env.reset(seed=0)

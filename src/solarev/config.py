@@ -14,6 +14,13 @@ class ConfigError(ValueError):
     """A configuration value that the workflow cannot run with."""
 
 
+def check_choice(value: Any, allowed: Iterable[str], key: str) -> None:
+    """ConfigError naming config key `key` unless `value` is one of `allowed`."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ConfigError(f"{key}: {value!r} is not allowed (allowed: {', '.join(allowed)})")
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     with open(path) as handle:
         return yaml.safe_load(handle)

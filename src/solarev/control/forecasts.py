@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solarev.config import check_choice
 from solarev.env.episodes import DAYS_PER_WEEK, Window
 from solarev.env.sessions import EpisodeSessions
 from solarev.site.grid import GridSignals
@@ -41,10 +42,7 @@ MAX_CLEAR_SKY_INDEX = 1.0
 
 def check_forecasters(methods: Mapping[str, str], key: str) -> None:
     for signal, allowed in FORECASTERS.items():
-        if methods.get(signal) not in allowed:
-            raise ValueError(
-                f"{key}.{signal}: {methods.get(signal)!r} is not allowed (allowed: {', '.join(allowed)})"
-            )
+        check_choice(methods.get(signal), allowed, f"{key}.{signal}")
 
 
 def ahead(now: int, steps: int) -> np.ndarray:

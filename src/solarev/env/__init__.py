@@ -6,5 +6,5 @@ forecasts        perfect forecasts of a per-step series (observation and CityLea
 episodes         training windows and evaluation weeks
 gym_env          SiteEnv and SolarEvEnv (CityLearn, SB3-facing), make_env, the Policy type
 fast             the numpy twin of SolarEvEnv, proven equal to it step by step (tests/test_env_fast.py)
-socket_grouping  GroupedSockets: one charging action and observation per group of sockets
+socket_grouping  AgentActions, GroupedSockets: one charging action and observation per group of sockets
 """

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from solarev.config import check_choice
 from solarev.env.episodes import Window
 from solarev.env.gym_env import EpisodeRecord, SiteEnv, env_options, make_env, split_windows
 from solarev.env.sessions import EpisodeSessions, asap_energy
@@ -210,10 +211,7 @@ def make_fast_env(
 
 
 def checked_simulator(simulator: str) -> str:
-    if simulator not in SIMULATORS:
-        raise ValueError(
-            f"training.simulator: {simulator!r} is not allowed (allowed: {', '.join(SIMULATORS)})"
-        )
+    check_choice(simulator, SIMULATORS, "training.simulator")
     return simulator
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from solarev.config import check_choice
 from solarev.site.grid import DAYS_PER_MONTH, DemandCharge, GridSignals
 
 OBJECTIVES = ("co2", "cost")
@@ -38,10 +39,7 @@ class Objective:
     @classmethod
     def from_config(cls, env_config: Mapping[str, Any]) -> "Objective":
         """From the config's `env` keys objective and carbon_price_usd_per_t."""
-        if env_config["objective"] not in OBJECTIVES:
-            raise ValueError(
-                f"env.objective: {env_config['objective']!r} is not allowed (allowed: co2, cost)"
-            )
+        check_choice(env_config["objective"], OBJECTIVES, "env.objective")
         return cls(env_config["objective"], float(env_config["carbon_price_usd_per_t"]))
 
     @property

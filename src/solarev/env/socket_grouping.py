@@ -28,6 +28,9 @@ the night load is about 55 kW against 155 kW, measured in config/agents.yaml); w
 the site's import exactly and no discharge is exported.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import gymnasium as gym
 import numpy as np
 
@@ -81,20 +84,6 @@ def battery_share(action: float, battery_action: str, net_import_kwh: float, ste
     return action * min(max(net_import_kwh, 0.0) / step_kwh, 1.0)
 
 
-def socket_action(
-    env: SiteEnv, action: np.ndarray, groups: np.ndarray, battery_action: str = "power"
-) -> np.ndarray:
-    """[battery, one action per group] -> [battery, one action per socket] at `env`'s current step (the
-    module's docstring)."""
-    action = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
-    energy = least_laxity_first(
-        (action[1:] + 1.0) / 2.0, groups, env.asap_ev_kwh(), env.must_charge_kwh(), env.laxity_steps()
-    )
-    net_import = energy.sum() / CHARGER_EFFICIENCY - env.site_surplus_now()
-    battery = battery_share(action[0], battery_action, net_import, env.bess_step_kwh)
-    return np.concatenate([[battery], env.action_from_energy(0.0, energy)[1:]]).astype(np.float32)
-
-
 def group_means(groups: np.ndarray) -> np.ndarray:
     """sockets × groups matrix whose product with per-socket values gives each group's mean."""
     membership = np.equal.outer(groups, np.arange(int(groups.max()) + 1))
@@ -109,25 +98,57 @@ def group_observation(observation: np.ndarray, means: np.ndarray) -> np.ndarray:
     return np.concatenate([observation[..., :-per_socket], grouped], axis=-1, dtype=np.float32)
 
 
-class GroupedSockets(gym.Wrapper):
-    """The env with one charging action and one value of each per-socket feature per socket group, and the
-    battery's action as `battery_action` says."""
+@dataclass(frozen=True, eq=False)
+class AgentActions:
+    """The agent's action space over the env's (the module's docstring): `groups` gives each socket's group,
+    whose EVs share one charging action, and `battery` (BATTERY_ACTIONS) what the battery's action is a
+    share of. Training, the learning curve and scoring all translate through the same object."""
 
-    def __init__(self, env: gym.Env, groups: np.ndarray, battery_action: str = "power"):
+    groups: np.ndarray
+    battery: str = "power"
+
+    def __post_init__(self) -> None:
+        if self.battery not in BATTERY_ACTIONS:
+            allowed = ", ".join(BATTERY_ACTIONS)
+            raise ValueError(f"battery_action: {self.battery!r} is not allowed (allowed: {allowed})")
+
+    @cached_property
+    def means(self) -> np.ndarray:
+        return group_means(np.asarray(self.groups))
+
+    def observation(self, observation: np.ndarray) -> np.ndarray:
+        """The env's observation as the agent sees it: per-socket features averaged over each group."""
+        return group_observation(observation, self.means)
+
+    def env_action(self, env: SiteEnv, action: np.ndarray) -> np.ndarray:
+        """[battery, one action per group] -> the env's [battery, one action per socket] at `env`'s current
+        step."""
+        action = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
+        shares = (action[1:] + 1.0) / 2.0
+        energy = least_laxity_first(
+            shares, self.groups, env.asap_ev_kwh(), env.must_charge_kwh(), env.laxity_steps()
+        )
+        net_import = energy.sum() / CHARGER_EFFICIENCY - env.site_surplus_now()
+        battery = battery_share(action[0], self.battery, net_import, env.bess_step_kwh)
+        return np.concatenate([[battery], env.action_from_energy(0.0, energy)[1:]]).astype(np.float32)
+
+
+class GroupedSockets(gym.Wrapper):
+    """The env as the agent acts on it and sees it under `actions`."""
+
+    def __init__(self, env: gym.Env, actions: AgentActions):
         super().__init__(env)
-        self.groups = np.asarray(groups)
-        self.battery_action = battery_action
-        self.means = group_means(self.groups)
-        n_groups = self.means.shape[1]
-        n_observations = env.observation_space.shape[0] - len(SOCKET_FEATURES) * (len(self.groups) - n_groups)
+        self.actions = actions
+        n_sockets, n_groups = actions.means.shape
+        n_observations = env.observation_space.shape[0] - len(SOCKET_FEATURES) * (n_sockets - n_groups)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (1 + n_groups,), np.float32)
         self.observation_space = gym.spaces.Box(-1.0, 1.0, (n_observations,), np.float32)
 
     def reset(self, **kwargs):
         observation, info = self.env.reset(**kwargs)
-        return group_observation(observation, self.means), info
+        return self.actions.observation(observation), info
 
     def step(self, action: np.ndarray):
-        socket_actions = socket_action(self.env.unwrapped, action, self.groups, self.battery_action)
-        observation, reward, terminated, truncated, info = self.env.step(socket_actions)
-        return group_observation(observation, self.means), reward, terminated, truncated, info
+        env_action = self.actions.env_action(self.env.unwrapped, action)
+        observation, reward, terminated, truncated, info = self.env.step(env_action)
+        return self.actions.observation(observation), reward, terminated, truncated, info

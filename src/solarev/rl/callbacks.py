@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
 from solarev.env.gym_env import Policy
+from solarev.env.socket_grouping import AgentActions
 from solarev.rl.checkpoints import CheckpointStore
 from solarev.rl.policy import deterministic_policy
 from solarev.rl.selection import ModelSelector
@@ -90,7 +90,7 @@ class ProgressCallback(BaseCallback):
 class EvaluationCallback(BaseCallback):
     """Scores the deterministic policy every `every` steps and at the end; appends the KPIs to the learning
     curve CSV (timesteps, wall_time_s, one column per KPI) and offers the model to `selector`.
-    `action_groups` and `battery_action` as in deterministic_policy."""
+    `actions` as in deterministic_policy."""
 
     def __init__(
         self,
@@ -101,14 +101,12 @@ class EvaluationCallback(BaseCallback):
         clock: Clock,
         log: logging.Logger,
         first_at: int,
-        action_groups: np.ndarray | None = None,
-        battery_action: str = "power",
+        actions: AgentActions | None = None,
     ):
         super().__init__()
         self.evaluate = evaluate
         self.selector = selector
-        self.action_groups = action_groups
-        self.battery_action = battery_action
+        self.actions = actions
         self.every = every
         self.curve_path = curve_path
         self.clock = clock
@@ -131,10 +129,8 @@ class EvaluationCallback(BaseCallback):
     def evaluate_now(self) -> None:
         steps, wall_time_s = self.model.num_timesteps, self.clock.elapsed_s()
         started = time.perf_counter()
-        model, groups, battery = self.model, self.action_groups, self.battery_action
-        kpis = self.evaluate(
-            lambda env: deterministic_policy(model, model.get_vec_normalize_env(), groups, env, battery)
-        )
+        model, normalizer = self.model, self.model.get_vec_normalize_env()
+        kpis = self.evaluate(lambda env: deterministic_policy(model, normalizer, self.actions, env))
         selected = self.selector.offer(self.model, kpis)
         self.seconds += time.perf_counter() - started
         row = {"timesteps": steps, "wall_time_s": round(wall_time_s, 3), **kpis}

@@ -10,13 +10,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 
 from solarev.config import load_yaml
 from solarev.env.gym_env import Policy, SiteEnv
-from solarev.env.socket_grouping import (
-    EV_ACTION_GROUPS,
-    group_means,
-    group_observation,
-    socket_action,
-    socket_groups,
-)
+from solarev.env.socket_grouping import EV_ACTION_GROUPS, AgentActions, socket_groups
 from solarev.rl.presets import algorithm_class
 from solarev.rl.saved import SavedPolicy
 
@@ -35,29 +29,24 @@ def save_policy(model: BaseAlgorithm, folder: Path) -> None:
 def deterministic_policy(
     model: BaseAlgorithm,
     normalizer: VecNormalize | None,
-    action_groups: np.ndarray | None = None,
+    actions: AgentActions | None = None,
     env: SiteEnv | None = None,
-    battery_action: str = "power",
 ) -> Policy:
     """Maps one raw observation to the model's deterministic action; normalises with the statistics as
     they are (normalize_obs never updates them). A model trained on grouped sockets
     (solarev.env.socket_grouping) sees the observation grouped as in training, and its group actions are
     dispatched to the sockets by `env`'s state at each step, the env the policy acts on, its battery action
     read as `battery_action` says."""
-    if action_groups is None:
-        means = None
-    elif env is None:
+    if actions is not None and env is None:
         raise ValueError("a policy on grouped sockets needs the env it acts on to dispatch its actions")
-    else:
-        means = group_means(action_groups)
 
     def policy(observation: np.ndarray) -> np.ndarray:
-        if means is not None:
-            observation = group_observation(observation, means)
+        if actions is not None:
+            observation = actions.observation(observation)
         if normalizer is not None:
             observation = normalizer.normalize_obs(observation)
         action = model.predict(observation, deterministic=True)[0]
-        return action if action_groups is None else socket_action(env, action, action_groups, battery_action)
+        return action if actions is None else actions.env_action(env, action)
 
     return policy
 
@@ -79,12 +68,10 @@ def load_policy(run_dir: str | Path, env: SiteEnv | None = None, device: str = "
     model = algorithm_class(record["algo"]).load(run_dir / MODEL_FILE, device=device)
     vecnormalize = run_dir / VECNORMALIZE_FILE
     groups = record.get("action_groups")
+    battery = record["hyperparameters"].get("battery_action", "power")
+    actions = None if groups is None else AgentActions(np.array(groups), battery)
     return deterministic_policy(
-        model,
-        read_normalizer(vecnormalize if vecnormalize.exists() else None),
-        None if groups is None else np.array(groups),
-        env,
-        record["hyperparameters"].get("battery_action", "power"),
+        model, read_normalizer(vecnormalize if vecnormalize.exists() else None), actions, env
     )
 
 
@@ -112,5 +99,5 @@ def load_saved_policy(saved: SavedPolicy, env: SiteEnv, device: str = "cpu") -> 
     model = algorithm_class(saved.algorithm).load(saved.path, device=device)
     site = env.site
     groups = inferred_action_groups(model, site.socket_power_kw, site.socket_battery_kwh, saved.name)
-    normalizer = read_normalizer(saved.vecnormalize)
-    return deterministic_policy(model, normalizer, groups, env, saved.battery_action)
+    actions = AgentActions(groups, saved.battery_action)
+    return deterministic_policy(model, read_normalizer(saved.vecnormalize), actions, env)

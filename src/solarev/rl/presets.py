@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solarev.config import ConfigError, load_yaml
+from solarev.config import ConfigError, check_choice, load_yaml
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
@@ -71,8 +71,7 @@ def algorithm_class(algo: str) -> "type[BaseAlgorithm]":
 
 def check_algorithm(algo: str, key: str) -> None:
     """ConfigError naming config key `key` unless `algo` is a name of ALGORITHMS."""
-    if algo not in ALGORITHMS:
-        raise ConfigError(f"{key}: {algo!r} is not allowed (allowed: {', '.join(ALGORITHMS)})")
+    check_choice(algo, ALGORITHMS, key)
 
 
 def check_algorithms(algorithms: Iterable[str]) -> None:
@@ -185,18 +184,14 @@ def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSet
     if missing:
         raise ConfigError(f"{key}: {', '.join(missing)} missing")
     device, n_envs, normalize = (entry.pop(name) for name in REQUIRED_KEYS)
-    if device not in DEVICES:
-        raise ConfigError(f"{key}.device: {device!r} is not allowed (allowed: {', '.join(DEVICES)})")
+    check_choice(device, DEVICES, f"{key}.device")
     if not isinstance(n_envs, int) or n_envs < 1:
         raise ConfigError(f"{key}.n_envs: {n_envs!r} must be a positive integer")
-    ev_action_groups = entry.pop("ev_action_groups", "socket")
-    if ev_action_groups not in EV_ACTION_GROUPS:
-        allowed = ", ".join(EV_ACTION_GROUPS)
-        raise ConfigError(f"{key}.ev_action_groups: {ev_action_groups!r} is not allowed (allowed: {allowed})")
-    battery_action = entry.pop("battery_action", "power")
-    if battery_action not in BATTERY_ACTIONS:
-        allowed = ", ".join(BATTERY_ACTIONS)
-        raise ConfigError(f"{key}.battery_action: {battery_action!r} is not allowed (allowed: {allowed})")
+    # The first choice of each is the default: the env's own action space.
+    ev_action_groups = entry.pop("ev_action_groups", EV_ACTION_GROUPS[0])
+    check_choice(ev_action_groups, EV_ACTION_GROUPS, f"{key}.ev_action_groups")
+    battery_action = entry.pop("battery_action", BATTERY_ACTIONS[0])
+    check_choice(battery_action, BATTERY_ACTIONS, f"{key}.battery_action")
     if normalize is not False and not isinstance(normalize, Mapping):
         raise ConfigError(f"{key}.normalize: {normalize!r} must be false or VecNormalize arguments")
     allowed = model_arguments(algo)

@@ -35,7 +35,7 @@ from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecMonitor, VecNormalize
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from solarev.env.socket_grouping import GroupedSockets
+from solarev.env.socket_grouping import AgentActions, GroupedSockets
 from solarev.rl.callbacks import (
     CheckpointCallback,
     Clock,
@@ -83,6 +83,13 @@ class RunSpec:
     unmet_weight: float = 0.0
 
     @property
+    def actions(self) -> AgentActions | None:
+        """The agent's action space: the groups with the preset's battery action (None: the env's own)."""
+        if self.action_groups is None:
+            return None
+        return AgentActions(self.action_groups, self.settings.battery_action)
+
+    @property
     def checkpoint_folder(self) -> Path:
         return self.checkpoint_dir or self.run_dir / "checkpoints"
 
@@ -122,12 +129,11 @@ def monitored_env(venv: VecEnv, path: Path, clock: Clock, resumed: bool) -> VecM
     return monitor
 
 
-def grouped(make_env: EnvFactory, action_groups: np.ndarray | None, battery_action: str) -> EnvFactory:
-    """The factory's envs with one charging action and per-socket observation per socket group and the
-    battery's action as `battery_action` says (unchanged when the groups are None)."""
-    if action_groups is None:
+def grouped(make_env: EnvFactory, actions: AgentActions | None) -> EnvFactory:
+    """The factory's envs as the agent acts on them and sees them (unchanged when `actions` is None)."""
+    if actions is None:
         return make_env
-    return lambda seed: GroupedSockets(make_env(seed), action_groups, battery_action)
+    return lambda seed: GroupedSockets(make_env(seed), actions)
 
 
 def training_env(
@@ -137,12 +143,12 @@ def training_env(
     monitor_path: Path,
     clock: Clock,
     resumed: bool,
-    action_groups: np.ndarray | None = None,
+    actions: AgentActions | None = None,
 ) -> VecEnv:
     """n_envs environments seeded seed, seed+1, ..., monitored, then wrapped in a fresh VecNormalize (a
     resumed run loads its statistics instead). A preset without normalisation gets one that normalises
     nothing, so that every run has the same files."""
-    factory = grouped(make_env, action_groups, settings.battery_action)
+    factory = grouped(make_env, actions)
     venv = DummyVecEnv([partial(factory, seed + rank) for rank in range(settings.n_envs)])
     monitored = monitored_env(venv, monitor_path, clock, resumed)
     if resumed:
@@ -269,8 +275,7 @@ def learn(
         clock,
         log,
         first_at=following_multiple(steps_before, spec.eval_every) if resumed else 0,
-        action_groups=spec.action_groups,
-        battery_action=spec.settings.battery_action,
+        actions=spec.actions,
     )
     callbacks = [
         ProgressCallback(spec.total_timesteps, log),
@@ -337,7 +342,7 @@ def train(
     set_random_seed(spec.seed)  # environment constructors may draw from the global generators
     resumed = checkpoint is not None
     monitor_path = spec.run_dir / "monitor.csv"
-    env = training_env(make_env, spec.settings, spec.seed, monitor_path, clock, resumed, spec.action_groups)
+    env = training_env(make_env, spec.settings, spec.seed, monitor_path, clock, resumed, spec.actions)
     try:
         model = starting_model(spec, env, checkpoint, device, log)
         steps_per_second = learn(model, spec, evaluate_policy_fn, selector, store, clock, resumed, log)
