@@ -34,6 +34,7 @@ from functools import cached_property
 import gymnasium as gym
 import numpy as np
 
+from solarev.config import check_choice
 from solarev.env.gym_env import SOCKET_FEATURES, SiteEnv
 from solarev.site.model import CHARGER_EFFICIENCY
 
@@ -43,6 +44,7 @@ BATTERY_ACTIONS = ("power", "net_import")
 
 def socket_groups(grouping: str, socket_power_kw: np.ndarray, socket_battery_kwh: np.ndarray) -> np.ndarray:
     """Each socket's group index, groups numbered from 0."""
+    check_choice(grouping, EV_ACTION_GROUPS, "ev_action_groups")
     if grouping == "socket":
         return np.arange(len(socket_power_kw))
     if grouping == "power":
@@ -50,10 +52,7 @@ def socket_groups(grouping: str, socket_power_kw: np.ndarray, socket_battery_kwh
     if grouping == "vehicle":
         ratings = np.column_stack([socket_power_kw, socket_battery_kwh])
         return np.unique(ratings, axis=0, return_inverse=True)[1].ravel()
-    if grouping == "site":
-        return np.zeros(len(socket_power_kw), dtype=int)
-    allowed = ", ".join(EV_ACTION_GROUPS)
-    raise ValueError(f"ev_action_groups: {grouping!r} is not allowed (allowed: {allowed})")
+    return np.zeros(len(socket_power_kw), dtype=int)  # site
 
 
 def least_laxity_first(
@@ -108,9 +107,7 @@ class AgentActions:
     battery: str = "power"
 
     def __post_init__(self) -> None:
-        if self.battery not in BATTERY_ACTIONS:
-            allowed = ", ".join(BATTERY_ACTIONS)
-            raise ValueError(f"battery_action: {self.battery!r} is not allowed (allowed: {allowed})")
+        check_choice(self.battery, BATTERY_ACTIONS, "battery_action")
 
     @cached_property
     def means(self) -> np.ndarray:

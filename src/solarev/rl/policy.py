@@ -36,7 +36,7 @@ def deterministic_policy(
     they are (normalize_obs never updates them). A model trained on grouped sockets
     (solarev.env.socket_grouping) sees the observation grouped as in training, and its group actions are
     dispatched to the sockets by `env`'s state at each step, the env the policy acts on, its battery action
-    read as `battery_action` says."""
+    read as `actions.battery` says."""
     if actions is not None and env is None:
         raise ValueError("a policy on grouped sockets needs the env it acts on to dispatch its actions")
 
