@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stable_baselines3.common.logger import Logger
 from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.config import load_yaml
@@ -19,6 +20,8 @@ from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = load_yaml(REPO / "config" / "test.yaml")
+# For models trained in tests: SB3's default logger makes an empty /tmp/SB3-<time> folder per model.
+SILENT_LOGGER = Logger(folder=None, output_formats=[])
 TINY_SPEC = SyntheticSite(
     days=TEST_CONFIG["site"]["days"], time_step_minutes=TEST_CONFIG["site"]["time_step_minutes"]
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TEST_CONFIG, TinyCityLearn
+from conftest import SILENT_LOGGER, TEST_CONFIG, TinyCityLearn
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv
@@ -223,7 +223,9 @@ def test_twin_passes_sb3_check_env_and_trains(tiny_citylearn):
         warnings.simplefilter("error")
         check_env(fast_env(tiny_citylearn, "training"), warn=True)
     venv = DummyVecEnv([lambda: fast_env(tiny_citylearn, "training")] * 2)
-    A2C("MlpPolicy", venv, n_steps=8, seed=0, device="cpu").learn(total_timesteps=64)
+    model = A2C("MlpPolicy", venv, n_steps=8, seed=0, device="cpu")
+    model.set_logger(SILENT_LOGGER)
+    model.learn(total_timesteps=64)
 
 
 def factory_env(simulator: str, tiny: TinyCityLearn) -> SiteEnv:
