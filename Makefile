@@ -17,7 +17,9 @@ SNAKEMAKE := $(BIN)/snakemake --directory $(DIRECTORY)
 
 $(BIN)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.9
-	$(UV) sync --locked
+	@# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every job would otherwise compile
+	@# torch, pandas and linopy from source each time it starts (docs/design.md, "Dependencies").
+	$(UV) sync --locked --compile-bytecode
 	@touch $@
 
 install: $(BIN)/.installed

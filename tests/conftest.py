@@ -20,11 +20,15 @@ from solarev.site.model import Site, load_site, site_files
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = load_yaml(REPO / "config" / "test.yaml")
-# For models trained in tests: SB3's default logger makes an empty /tmp/SB3-<time> folder per model.
-SILENT_LOGGER = Logger(folder=None, output_formats=[])
 TINY_SPEC = SyntheticSite(
     days=TEST_CONFIG["site"]["days"], time_step_minutes=TEST_CONFIG["site"]["time_step_minutes"]
 )
+
+
+def silent_logger() -> Logger:
+    """A logger for a model trained in a test, one per model: SB3's default makes an empty /tmp/SB3-<time>
+    folder for each."""
+    return Logger(folder=None, output_formats=[])
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SILENT_LOGGER, TEST_CONFIG, TinyCityLearn
+from conftest import TEST_CONFIG, TinyCityLearn, silent_logger
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv
@@ -224,7 +224,7 @@ def test_twin_passes_sb3_check_env_and_trains(tiny_citylearn):
         check_env(fast_env(tiny_citylearn, "training"), warn=True)
     venv = DummyVecEnv([lambda: fast_env(tiny_citylearn, "training")] * 2)
     model = A2C("MlpPolicy", venv, n_steps=8, seed=0, device="cpu")
-    model.set_logger(SILENT_LOGGER)
+    model.set_logger(silent_logger())
     model.learn(total_timesteps=64)
 
 

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import SILENT_LOGGER
+from conftest import silent_logger
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 
@@ -24,7 +24,7 @@ def test_sb3_check_env_passes_without_warnings(tiny_citylearn):
 
 def test_sb3_agent_trains_a_few_steps(tiny_citylearn):
     model = A2C("MlpPolicy", tiny_citylearn.env("training"), n_steps=8, seed=0, device="cpu")
-    model.set_logger(SILENT_LOGGER)
+    model.set_logger(silent_logger())
     model.learn(total_timesteps=16)
 
 
