@@ -15,7 +15,8 @@ SNAKEMAKE := $(BIN)/snakemake --directory $(DIRECTORY)
 
 .PHONY: run test lint format install clean report dag
 
-$(BIN)/.installed: pyproject.toml uv.lock
+# The Makefile too: a change to how it installs (as --compile-bytecode was) reaches existing .venv folders.
+$(BIN)/.installed: pyproject.toml uv.lock Makefile
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==0.13.9
 	@# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every job would otherwise compile
 	@# torch, pandas and linopy from source each time it starts (docs/design.md, "Dependencies").
