@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stable_baselines3.common.logger import Logger
 from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.config import load_yaml
@@ -23,12 +22,6 @@ TEST_CONFIG = load_yaml(REPO / "config" / "test.yaml")
 TINY_SPEC = SyntheticSite(
     days=TEST_CONFIG["site"]["days"], time_step_minutes=TEST_CONFIG["site"]["time_step_minutes"]
 )
-
-
-def silent_logger() -> Logger:
-    """A logger for a model trained in a test, one per model: SB3's default makes an empty /tmp/SB3-<time>
-    folder for each."""
-    return Logger(folder=None, output_formats=[])
 
 
 @dataclass(frozen=True)

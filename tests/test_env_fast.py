@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TEST_CONFIG, TinyCityLearn, silent_logger
+from conftest import TEST_CONFIG, TinyCityLearn
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv
@@ -22,6 +22,7 @@ from solarev.env.fast import FastSolarEvEnv, make_fast_env, simulator_env
 from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
 from solarev.env.schema import ev_id, write_citylearn_site
 from solarev.evaluate.controllers import evaluate_controller
+from solarev.rl.training import silent_logger
 from solarev.site.model import Site, load_site, site_files, site_time
 
 RELATIVE = 1e-6

@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import silent_logger
 from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 
@@ -13,6 +12,7 @@ from solarev.env.forecasts import forecast_matrix
 from solarev.env.gym_env import window_timing
 from solarev.env.objective import energy_term
 from solarev.evaluate.runs import evaluate_policy
+from solarev.rl.training import silent_logger
 
 
 def test_sb3_check_env_passes_without_warnings(tiny_citylearn):

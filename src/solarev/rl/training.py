@@ -222,10 +222,15 @@ def warn_of_partial_rollout(model: BaseAlgorithm, total_timesteps: int, log: log
         )
 
 
+def silent_logger() -> Logger:
+    """An SB3 logger that writes nothing, one per model: progress and KPIs go to our own log and files, and
+    SB3's default logger leaves an empty /tmp/SB3-<time> folder per model."""
+    return Logger(folder=None, output_formats=[])
+
+
 def timed_learning(model: BaseAlgorithm, total_timesteps: int, callbacks: list[BaseCallback]) -> float:
     """Learn up to `total_timesteps` (counting the steps a resumed model has done); seconds it took."""
-    # Progress and KPIs go to our own log and files; SB3's default logger leaves a folder in /tmp per run.
-    model.set_logger(Logger(folder=None, output_formats=[]))
+    model.set_logger(silent_logger())
     started = time.perf_counter()
     with logging_redirect_tqdm():  # log lines on the terminal go above the progress bar, not through it
         model.learn(
