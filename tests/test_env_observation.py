@@ -14,6 +14,7 @@ import pytest
 from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
+from solarev.env.socket_grouping import BATTERY_ACTIONS, AgentActions, socket_groups
 from solarev.site.model import Sessions, Site
 
 WINDOW = 0  # the test week
@@ -99,3 +100,43 @@ def test_citylearn_observes_no_future_beyond_its_forecasts(tiny_citylearn, tmp_p
     schema = write_citylearn_site(perturbed_site, config["env"]["random_seed"], tmp_path)
     perturbed = make_env(perturbed_site, schema, config["episodes"], config["env"], "test")
     assert_no_future_information(episode_observations(env), episode_observations(perturbed), step)
+
+
+def episode_env_actions(env: SiteEnv, actions: AgentActions) -> list[bytes]:
+    """Per step of the test week: the env's action translated by `actions` and the import window_level looks
+    ahead at. The agent's battery charges fully outside demand-charge windows and discharges fully in them,
+    its EV actions are a fixed sequence of random ones."""
+    agent_actions = np.random.default_rng(ACTION_SEED)
+    env.reset(seed=0, options={"window": WINDOW})
+    steps, terminated = [], False
+    while not terminated:
+        battery = -1.0 if env.in_charged_window[env.window.start + env.step_index] else 1.0
+        env_action = actions.env_action(
+            env, np.append(battery, agent_actions.uniform(-1, 1, actions.means.shape[1]))
+        )
+        steps.append(env_action.tobytes() + env.window_import_ahead_kwh(0.0).tobytes())
+        _, _, terminated, _, _ = env.step(env_action)
+    return steps
+
+
+@pytest.mark.parametrize("battery_action", BATTERY_ACTIONS)
+def test_the_agents_actions_read_no_future_beyond_the_forecasts(tiny_citylearn, battery_action) -> None:
+    """What the agent's action does (solarev.env.socket_grouping; window_level looks over the rest of a
+    demand-charge window) reads nothing beyond the forecasts either: up to the first window step, the env's
+    actions and what window_level looks at are the same with the records after the step's forecasts and
+    the later arrivals changed."""
+    config, site = tiny_citylearn.config, tiny_citylearn.site
+    actions = AgentActions(
+        socket_groups("vehicle", site.socket_power_kw, site.socket_battery_kwh), battery_action
+    )
+
+    def env_actions(site: Site) -> list[bytes]:
+        return episode_env_actions(make_fast_env(site, config["episodes"], config["env"], "test"), actions)
+
+    env = make_fast_env(site, config["episodes"], config["env"], "test")
+    start = env.windows[WINDOW].start
+    step = int(np.argmax(env.in_charged_window[start:]))
+    original = env_actions(site)
+    changed = env_actions(perturbed_after(site, start + step, env.forecast_steps, seed=step))
+    assert original[: step + 1] == changed[: step + 1]
+    assert original != changed, "the perturbation never shows: the test proves nothing"

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from solarev.config import load_yaml
+from solarev.env.fast import make_fast_env
 from solarev.env.gym_env import SOCKET_FEATURES
 from solarev.env.socket_grouping import (
     AgentActions,
     GroupedSockets,
     battery_share,
+    flat_level_discharge_kwh,
     group_means,
     group_observation,
     least_laxity_first,
@@ -79,18 +81,56 @@ def test_a_grouped_agent_never_leaves_an_ev_short_that_it_could_charge(tiny_city
 
 
 @pytest.mark.parametrize(
-    ("action", "battery_action", "net_import_kwh", "share"),
+    ("action", "discharge_at_full_kwh", "share"),
     [
-        (-0.5, "power", 10.0, -0.5),  # the env's own action: a share of nominal power
-        (0.5, "net_import", 10.0, 0.5),  # charging is the same in both
-        (-1.0, "net_import", 40.0, -0.5),  # discharging covers the import, 40 of 80 kWh a step
-        (-0.5, "net_import", 40.0, -0.25),
-        (-1.0, "net_import", 200.0, -1.0),  # capped at nominal power
-        (-1.0, "net_import", -5.0, 0.0),  # a PV surplus: nothing to cover
+        (-0.5, 80.0, -0.5),  # `power`: -1 discharges the nominal power, 80 kWh a step
+        (0.5, 10.0, 0.5),  # charging is a share of nominal power under every battery action
+        (-1.0, 40.0, -0.5),  # -1 discharges what the battery action asks for, 40 of 80 kWh a step
+        (-0.5, 40.0, -0.25),
+        (-1.0, 200.0, -1.0),  # capped at nominal power
+        (-1.0, -5.0, 0.0),  # a PV surplus: nothing to cover
     ],
 )
-def test_battery_share(action: float, battery_action: str, net_import_kwh: float, share: float) -> None:
-    assert battery_share(action, battery_action, net_import_kwh, step_kwh=80.0) == pytest.approx(share)
+def test_battery_share(action: float, discharge_at_full_kwh: float, share: float) -> None:
+    assert battery_share(action, discharge_at_full_kwh, step_kwh=80.0) == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("import_kwh", "energy_kwh", "step_kwh", "discharge_kwh"),
+    [
+        ([10.0, 8.0, 6.0], 5.0, 100.0, 3.5),  # level 6.5: 3.5 now and 1.5 next
+        ([6.0, 8.0, 10.0], 5.0, 100.0, 0.0),  # the level 6.5 lies above this step's import
+        ([10.0, 10.0], 100.0, 3.0, 3.0),  # at most a step's energy at nominal power
+        ([2.0, 1.0], 100.0, 10.0, 2.0),  # energy to spare: down to zero import, never an export
+        ([10.0, 8.0], 0.0, 10.0, 0.0),  # nothing stored
+        ([], 5.0, 10.0, 0.0),  # outside a window
+    ],
+)
+def test_flat_level_discharge(
+    import_kwh: list, energy_kwh: float, step_kwh: float, discharge_kwh: float
+) -> None:
+    discharge = flat_level_discharge_kwh(np.array(import_kwh), energy_kwh, step_kwh)
+    assert discharge == pytest.approx(discharge_kwh)
+
+
+def test_flat_level_discharge_spends_the_energy_on_one_level() -> None:
+    """Discharging each step by the function, the import ahead as forecast, spends the energy given and
+    leaves every discharging step at one level, the highest of the steps left alone never above it."""
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        ahead = rng.uniform(0.0, 100.0, rng.integers(2, 12))
+        energy, step_kwh = rng.uniform(0.0, 150.0), rng.uniform(5.0, 60.0)
+        discharges, left = [], energy
+        for t in range(len(ahead)):
+            discharges.append(flat_level_discharge_kwh(ahead[t:], left, step_kwh))
+            left -= discharges[-1]
+        discharges = np.array(discharges)
+        assert discharges.sum() == pytest.approx(min(energy, np.minimum(ahead, step_kwh).sum()), abs=1e-6)
+        after = ahead - discharges
+        level = after[(discharges > 1e-9) & (discharges < step_kwh - 1e-9)]
+        if len(level):
+            assert np.ptp(level) == pytest.approx(0.0, abs=1e-6)
+            assert after[discharges <= 1e-9].max(initial=0.0) <= level[0] + 1e-6
 
 
 def exported_discharge_kwh(env) -> float:
@@ -157,8 +197,36 @@ def test_grouped_agent_trains_and_its_policy_drives_every_socket(tiny_citylearn,
     )
     record = load_yaml(tmp_path / "config.yaml")
     assert record["action_groups"] == groups.tolist()
-    assert record["hyperparameters"]["battery_action"] == settings.battery_action == "net_import"
+    assert record["hyperparameters"]["battery_action"] == settings.battery_action == "window_level"
     env = tiny_citylearn.env("test")
     action = load_policy(tmp_path, env)(env.reset()[0])
     assert action.shape == env.action_space.shape
     assert len(evaluate_policy(env, load_policy(tmp_path, env)).kpis) == len(env.windows)
+
+
+def window_peak_kw(env, battery_action: str) -> float:
+    """The test week's largest import in a charged window, the battery at -1 in the windows and charging
+    from the PV surplus outside them, every EV at full power."""
+    twin = env.unwrapped
+    groups = socket_groups("vehicle", twin.site.socket_power_kw, twin.site.socket_battery_kwh)
+    actions = AgentActions(groups, battery_action)
+    twin.reset(options={"window": 0})
+    terminated = False
+    while not terminated:
+        now = twin.window.start + twin.step_index
+        charge = max(twin.surplus_kwh(), 0.0) / twin.bess_step_kwh
+        battery = -1.0 if twin.in_charged_window[now] else min(charge, 1.0)
+        action = actions.env_action(twin, np.array([battery] + [1.0] * (groups.max() + 1)))
+        _, _, terminated, _, _ = twin.step(action)
+    record = twin.episode_record()
+    in_window = twin.in_charged_window[twin.window.start : twin.window.end]
+    return float(record.net_kwh[in_window].max() / twin.site.step_hours)
+
+
+def test_a_window_level_battery_action_flattens_the_window(tiny_citylearn) -> None:
+    """Full discharge in each charged window: a share of the import empties the battery on the window's
+    first steps and leaves its later peak; holding the import at the level the stored energy can keep over
+    the window ahead shaves the peak."""
+    config = tiny_citylearn.config
+    env = make_fast_env(tiny_citylearn.site, config["episodes"], config["env"], "test")
+    assert window_peak_kw(env, "window_level") < window_peak_kw(env, "net_import")

@@ -43,7 +43,7 @@ def entered(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
                 "path": "models/a2c_model.zip",
                 "algorithm": "a2c",
                 "vecnormalize": "models/a2c_vecnormalize.pkl",
-                "battery_action": "net_import",  # as the test preset's A2C was trained
+                "battery_action": "window_level",  # as the test preset's A2C was trained
             }
         ],
     }

@@ -162,7 +162,8 @@ def test_sb3_default_gamma_when_the_preset_leaves_it_out() -> None:
         ),
         (
             {"battery_action": "import"},
-            "agents.yaml: test.ppo.battery_action: 'import' is not allowed (allowed: power, net_import)",
+            "agents.yaml: test.ppo.battery_action: 'import' is not allowed "
+            "(allowed: power, net_import, window_level)",
         ),
         (
             {"policy_kwargs": {"activation_fn": "sigmoid"}},

@@ -164,6 +164,11 @@ class SiteEnv(gym.Env):
         # The most a step can import (load, every charger, the battery at full power), kWh: the peaks' scale.
         self.import_scale = float(site.load_kwh.max() + site.socket_step_kwh.sum() + self.bess_step_kwh)
         charges = site.grid.demand_charges
+        # Per site step plus the terminal row: inside a demand-charge window that the objective charges for.
+        charged = [c.in_window for c in charges if objective.demand_rate(c, 1, site.step_hours) > 0]
+        self.in_charged_window = with_terminal_row(
+            np.any(charged, axis=0) if charged else np.zeros(site.n_steps, bool)
+        )
         self.site_features = self.precompute_site_features()
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
@@ -290,6 +295,23 @@ class SiteEnv(gym.Env):
     def site_surplus_now(self) -> float:
         """PV - load this step, kWh."""
         return float(self.site_surplus_kwh[self.window.start + self.step_index])
+
+    def window_import_ahead_kwh(self, ev_grid_kwh: float) -> np.ndarray:
+        """What the site would import without the battery, kWh, this step and the rest of the charged demand
+        window it lies in, up to forecast_steps ahead: load - PV as the observation's perfect forecasts, the
+        EVs at this step's `ev_grid_kwh` throughout (the arrivals ahead are not known). Empty outside a
+        charged window."""
+        now = self.window.start + self.step_index
+        ahead = self.in_charged_window[now : now + self.forecast_steps + 1]
+        steps = len(ahead) if ahead.all() else int(np.argmin(ahead))
+        return ev_grid_kwh - self.site_surplus_kwh[now : now + steps]
+
+    def bess_deliverable_kwh(self) -> float:
+        """What the battery can still discharge, grid side, kWh: its energy above the depth-of-discharge
+        floor after the one-way loss."""
+        bess = self.site.bess
+        above_floor = (self.bess_soc() - (1.0 - bess.depth_of_discharge)) * bess.capacity_kwh
+        return max(above_floor, 0.0) * bess.round_trip_efficiency**0.5
 
     def surplus_kwh(self) -> float:
         """PV - load - the plugged-in EVs' energy at full power (asap_ev_kwh) this step, kWh (grid side)."""
