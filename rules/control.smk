@@ -1,7 +1,7 @@
 """Reference controllers on the held-out test weeks: uncontrolled, rule_based, rule_tuned (thresholds tuned
-on the training weeks by rule tune_rule), the MPC on forecasts and on perfect ones, and the LP optimum; the
-user's controllers (control.custom) beside them, and models trained elsewhere (control.policies) scored as
-they are.
+on the training weeks by rule tune_rule), rule_level, the MPC on forecasts and on perfect ones, and the LP
+optimum; the user's controllers (control.custom) beside them, and models trained elsewhere
+(control.policies) scored as they are.
 """
 
 

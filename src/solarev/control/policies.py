@@ -13,6 +13,7 @@ from solarev.control.custom import custom_policy
 from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import Dispatch, optimum
+from solarev.control.rule_level import rule_level
 from solarev.control.rule_tuned import RuleThresholds, rule_tuned
 from solarev.env.episodes import Window
 from solarev.env.gym_env import Policy, SolarEvEnv
@@ -78,7 +79,7 @@ def controller_policy(
         if rule_thresholds is None:
             raise ValueError("rule_tuned needs the thresholds tuned on the training weeks (rule tune_rule)")
         return rule_tuned(env, rule_thresholds), []
-    baselines = {"uncontrolled": uncontrolled, "rule_based": rule_based}
+    baselines = {"uncontrolled": uncontrolled, "rule_based": rule_based, "rule_level": rule_level}
     if name not in baselines:
         raise ValueError(f"unknown controller {name!r} (allowed: {', '.join(CONTROLLERS)})")
     return baselines[name](env), []

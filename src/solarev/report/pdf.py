@@ -46,7 +46,7 @@ class Comparison:
 
 
 # The controllers a site could deploy (no perfect foresight), whose shares the title page gives.
-PRACTICAL_CONTROLLERS = ("rule_based", "rule_tuned", "mpc")
+PRACTICAL_CONTROLLERS = ("rule_based", "rule_tuned", "rule_level", "mpc")
 # The controllers beside the best agent on the dispatch days (those the study ran).
 DISPATCH_CONTROLLERS = ("optimum", "mpc", "rule_tuned", "rule_based")
 
@@ -111,7 +111,9 @@ def study_lines(inputs: ComparisonInputs) -> list[str]:
         f"{figures.steps_text(runs)}.",
         "References: uncontrolled (EVs charge on arrival, battery idle); rule-based (EVs on arrival, battery "
         "stores PV surplus and covers import); tuned rule (peak shaving under an import threshold, EVs "
-        "least-laxity-first, thresholds grid-searched on the training weeks); MPC (the LP over a receding "
+        "least-laxity-first, thresholds grid-searched on the training weeks); window-level rule (battery "
+        "holds each demand window's import at the level its energy can keep, on the agents' forecasts, the "
+        "agents' window_level action at -1); MPC (the LP over a receding "
         "horizon on forecasts, and on perfect ones); LP optimum (perfect foresight over the week, HiGHS).",
         f"Held-out test weeks {', '.join(map(str, weeks))} (never seen in training); "
         "every number comes from a CityLearn run on them.",
