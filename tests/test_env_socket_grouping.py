@@ -230,3 +230,21 @@ def test_a_window_level_battery_action_flattens_the_window(tiny_citylearn) -> No
     config = tiny_citylearn.config
     env = make_fast_env(tiny_citylearn.site, config["episodes"], config["env"], "test")
     assert window_peak_kw(env, "window_level") < window_peak_kw(env, "net_import")
+
+
+def test_window_level_is_net_import_where_the_objective_charges_no_window(tiny_citylearn) -> None:
+    """Under the co2 objective no demand-charge window is charged: the two battery actions translate every
+    agent action alike, so the CO2 config's agents train and score the same under either."""
+    config = tiny_citylearn.config
+    env = make_fast_env(tiny_citylearn.site, config["episodes"], config["env"] | {"objective": "co2"}, "test")
+    groups = socket_groups("vehicle", env.site.socket_power_kw, env.site.socket_battery_kwh)
+    by_import, by_level = AgentActions(groups, "net_import"), AgentActions(groups, "window_level")
+    agent_actions = np.random.default_rng(0)
+    env.reset(options={"window": 0})
+    terminated = False
+    while not terminated:
+        action = agent_actions.uniform(-1, 1, 1 + groups.max() + 1)
+        env_action = by_level.env_action(env, action)
+        np.testing.assert_array_equal(env_action, by_import.env_action(env, action))
+        _, _, terminated, _, _ = env.step(env_action)
+    assert not env.in_charged_window.any()
