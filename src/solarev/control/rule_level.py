@@ -7,7 +7,7 @@ env.forecast_steps steps (config env.forecast_steps); not the EV arrivals ahead.
 - Battery, PV surplus left after load and EVs: charges from it (as rule_based).
 - Battery, inside a demand-charge window that the objective charges for: discharges what holds the site's
   import at the level its deliverable energy can keep over the rest of the window in sight, the EVs taken as
-  they are now (water-filling: solarev.env.socket_grouping.flat_level_discharge_kwh).
+  they are now (water-filling: solarev.env.socket_grouping.window_level_discharge_kwh).
 - Battery, any other step: keeps its energy for the next window; a site whose objective charges no window
   (e.g. the co2 objective) has none to keep it for, and there the rule covers the import as rule_based.
 
@@ -19,7 +19,7 @@ MPC may learn or plan around).
 import numpy as np
 
 from solarev.env.gym_env import Policy, SiteEnv
-from solarev.env.socket_grouping import flat_level_discharge_kwh
+from solarev.env.socket_grouping import window_level_discharge_kwh
 from solarev.site.model import CHARGER_EFFICIENCY
 
 
@@ -31,10 +31,9 @@ def rule_level(env: SiteEnv) -> Policy:
         surplus = env.surplus_kwh()
         if surplus > 0.0 or not keeps_for_windows:
             return env.action_from_energy(surplus, ev_kwh)
-        if not env.in_charged_window[env.window.start + env.step_index]:
+        if not env.in_charged_window_now():
             return env.action_from_energy(0.0, ev_kwh)
-        ahead = env.window_import_ahead_kwh(float(ev_kwh.sum()) / CHARGER_EFFICIENCY)
-        discharge = flat_level_discharge_kwh(ahead, env.bess_deliverable_kwh(), env.bess_step_kwh)
+        discharge = window_level_discharge_kwh(env, float(ev_kwh.sum()) / CHARGER_EFFICIENCY)
         return env.action_from_energy(-discharge, ev_kwh)
 
     return policy

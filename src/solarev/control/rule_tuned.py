@@ -86,11 +86,7 @@ def peak_steps(site: Site, objective: Objective) -> np.ndarray:
     """Per site step: in a demand-charge window the objective charges for, or the import weight above its
     minimum over the site (both from the tariff, known in advance)."""
     weight = objective.import_weight(site.grid)
-    peak = weight > weight.min()
-    for charge in site.grid.demand_charges:
-        if objective.demand_rate(charge, 1, site.step_hours) > 0:
-            peak = peak | charge.in_window
-    return peak
+    return (weight > weight.min()) | objective.charged_window_steps(site.grid, site.step_hours)
 
 
 def mall_import_kwh(env: SiteEnv) -> float:

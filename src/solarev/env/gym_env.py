@@ -165,10 +165,7 @@ class SiteEnv(gym.Env):
         self.import_scale = float(site.load_kwh.max() + site.socket_step_kwh.sum() + self.bess_step_kwh)
         charges = site.grid.demand_charges
         # Per site step plus the terminal row: inside a demand-charge window that the objective charges for.
-        charged = [c.in_window for c in charges if objective.demand_rate(c, 1, site.step_hours) > 0]
-        self.in_charged_window = with_terminal_row(
-            np.any(charged, axis=0) if charged else np.zeros(site.n_steps, bool)
-        )
+        self.in_charged_window = with_terminal_row(objective.charged_window_steps(site.grid, site.step_hours))
         self.site_features = self.precompute_site_features()
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
@@ -295,6 +292,9 @@ class SiteEnv(gym.Env):
     def site_surplus_now(self) -> float:
         """PV - load this step, kWh."""
         return float(self.site_surplus_kwh[self.window.start + self.step_index])
+
+    def in_charged_window_now(self) -> bool:
+        return bool(self.in_charged_window[self.window.start + self.step_index])
 
     def window_import_ahead_kwh(self, ev_grid_kwh: float) -> np.ndarray:
         """What the site would import without the battery, kWh, this step and the rest of the charged demand

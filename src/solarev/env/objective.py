@@ -60,6 +60,11 @@ class Objective:
         """The objective's unit per kW of the charge's window peak over an episode of `n_steps`."""
         return 0.0 if self.name == "co2" else pro_rated(charge.usd_per_kw_month, n_steps, step_hours)
 
+    def charged_window_steps(self, grid: GridSignals, step_hours: float) -> np.ndarray:
+        """Per step: inside a demand-charge window that the objective charges for (none under co2)."""
+        in_windows = [c.in_window for c in grid.demand_charges if self.demand_rate(c, 1, step_hours) > 0]
+        return np.any(in_windows, axis=0) if in_windows else np.zeros(len(grid.import_usd_per_kwh), bool)
+
     def stored_energy_value(self, grid: GridSignals, one_way_efficiency: float) -> float:
         """The objective's unit per kWh stored at an episode's end above its start (the ledger)."""
         return one_way_efficiency * float(np.mean(self.import_weight(grid)))

@@ -93,6 +93,13 @@ def flat_level_discharge_kwh(import_kwh: np.ndarray, energy_kwh: float, step_kwh
     return float(np.clip(import_kwh[0] - level, 0.0, step_kwh))
 
 
+def window_level_discharge_kwh(env: SiteEnv, ev_grid_kwh: float) -> float:
+    """What holds the import at the flat level over the rest of `env`'s charged window in sight now, with the
+    EVs at `ev_grid_kwh` (flat_level_discharge_kwh over SiteEnv.window_import_ahead_kwh); 0 outside one."""
+    ahead = env.window_import_ahead_kwh(ev_grid_kwh)
+    return flat_level_discharge_kwh(ahead, env.bess_deliverable_kwh(), env.bess_step_kwh)
+
+
 def battery_share(action: float, discharge_at_full_kwh: float, step_kwh: float) -> float:
     """The env's battery action (a share of nominal power, + charging) for the agent's `action` in [-1, 1]:
     charging is the action's share of nominal power, discharging its share of `discharge_at_full_kwh` (what
@@ -143,9 +150,8 @@ class AgentActions:
         if self.battery == "power":
             return env.bess_step_kwh
         ev_grid_kwh = float(ev_kwh.sum()) / CHARGER_EFFICIENCY
-        if self.battery == "window_level" and env.in_charged_window[env.window.start + env.step_index]:
-            ahead = env.window_import_ahead_kwh(ev_grid_kwh)
-            return flat_level_discharge_kwh(ahead, env.bess_deliverable_kwh(), env.bess_step_kwh)
+        if self.battery == "window_level" and env.in_charged_window_now():
+            return window_level_discharge_kwh(env, ev_grid_kwh)
         return ev_grid_kwh - env.site_surplus_now()
 
     def env_action(self, env: SiteEnv, action: np.ndarray) -> np.ndarray:
