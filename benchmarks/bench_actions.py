@@ -1,6 +1,7 @@
 """Cost of the agents' action space per battery action: steps/s of the numpy twin on training weeks, stepped
 through the agent's wrapper (solarev.env.socket_grouping.GroupedSockets, sockets grouped per vehicle as
-the default preset groups them) with random actions, for each of BATTERY_ACTIONS, and the twin alone.
+the default preset groups them) with random actions in a DummyVecEnv (bench_env.vec_steps_per_second), for
+each of BATTERY_ACTIONS, and the twin alone.
 `window_level` adds a water-filling over the window's steps in sight on each step of a charged demand
 window, so its cost depends on the objective (none under co2) and on env.forecast_steps.
 
@@ -13,27 +14,20 @@ adds to an agent's step (SAC's own cost is 4-5 ms a step, PPO's 0.5 ms, config/a
 """
 
 import tempfile
-import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-import numpy as np
-from bench_env import prepare, site_parser
+from bench_env import prepare, site_parser, vec_steps_per_second
 
-from solarev.env.fast import make_fast_env
+from solarev.env.fast import FastSolarEvEnv, make_fast_env
 from solarev.env.socket_grouping import BATTERY_ACTIONS, AgentActions, GroupedSockets, socket_groups
 
 TWIN_ALONE = "twin alone"
 
 
-def steps_per_second(env, actions: np.ndarray) -> float:
-    """Steps/s of `env` over `actions`, reset at each episode's end."""
-    env.reset(seed=0)
-    started = time.perf_counter()
-    for action in actions:
-        _, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            env.reset()
-    return len(actions) / (time.perf_counter() - started)
+def wrapped(make_twin: Callable[[], FastSolarEvEnv], actions: AgentActions) -> GroupedSockets:
+    return GroupedSockets(make_twin(), actions)
 
 
 def main() -> None:
@@ -44,19 +38,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         site, config = prepare(args, Path(folder))
     groups = socket_groups("vehicle", site.socket_power_kw, site.socket_battery_kwh)
-    envs = {TWIN_ALONE: make_fast_env(site, config["episodes"], config["env"], "training")}
+    twin = partial(make_fast_env, site, config["episodes"], config["env"], "training")
+    makes = {TWIN_ALONE: twin}
     for battery in BATTERY_ACTIONS:
-        twin = make_fast_env(site, config["episodes"], config["env"], "training")
-        envs[battery] = GroupedSockets(twin, AgentActions(groups, battery))
-    rng = np.random.default_rng(0)
-    actions = {
-        name: rng.uniform(-1, 1, (args.steps, *env.action_space.shape)).astype(np.float32)
-        for name, env in envs.items()
-    }
-    best = dict.fromkeys(envs, 0.0)
+        makes[battery] = partial(wrapped, twin, AgentActions(groups, battery))
+    best = dict.fromkeys(makes, 0.0)
     for _ in range(args.repeats):
-        for name, env in envs.items():
-            best[name] = max(best[name], steps_per_second(env, actions[name]))
+        for name, make in makes.items():
+            best[name] = max(best[name], vec_steps_per_second(make, 1, args.steps))
     objective = config["env"]["objective"]
     print(f"{site.n_sockets} sockets in {int(groups.max()) + 1} groups, objective {objective}, ", end="")
     print(f"env.forecast_steps {config['env']['forecast_steps']}, {args.steps} training steps a run")
