@@ -17,11 +17,11 @@ import numpy as np
 import xarray as xr
 from bench_env import prepare, site_parser
 
-from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import optimum
 from solarev.env.episodes import week_windows
 from solarev.env.fast import make_fast_env
+from solarev.env.forecasts import Forecaster, forecast_errors
 from solarev.evaluate.kpis import kpis_by_episode
 from solarev.evaluate.runs import run_episode
 
@@ -37,7 +37,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         site, config = prepare(args, Path(folder))
     episodes = config["episodes"]
-    settings = MpcSettings.from_config(config["control"]["mpc"], site.step_hours, perfect=args.perfect)
+    settings = MpcSettings.from_config(
+        config["control"]["mpc"], config["env"]["forecasts"], site.step_hours, perfect=args.perfect
+    )
     training = week_windows(episodes["training_weeks"], site.steps_per_day, site.n_steps)
     forecaster = Forecaster(site, settings.forecasts, training)
     env = make_fast_env(site, episodes, config["env"], "test")

@@ -80,16 +80,25 @@ def controller_inputs(wildcards):
 
 def controller_env_keys(wildcards):
     """Every controller is scored on the objective; the planners (LP optimum, MPC) also weigh the unmet EV
-    energy; of the reference controllers only rule_level reads the forecasts of the agents' observation; a
-    user controller sees the env as an agent does."""
+    energy; of the reference controllers rule_level reads the forecasts of the agents' observation and the
+    MPC the forecasts over its horizon (env.forecasts); a user controller sees the env as an agent does.
+    """
     if wildcards.controller in METHODS.custom:
         return keys(
-            "env", *OBJECTIVE_KEYS, "forecast_steps", "unmet_energy_weight_kg_per_kwh"
+            "env",
+            *OBJECTIVE_KEYS,
+            "forecast_steps",
+            "forecasts",
+            "unmet_energy_weight_kg_per_kwh",
         )
-    if wildcards.controller in ("optimum", "mpc", "mpc_perfect"):
+    if wildcards.controller == "mpc":
+        return keys(
+            "env", *OBJECTIVE_KEYS, "forecasts", "unmet_energy_weight_kg_per_kwh"
+        )
+    if wildcards.controller in ("optimum", "mpc_perfect"):
         return keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
     if wildcards.controller == "rule_level":
-        return keys("env", *OBJECTIVE_KEYS, "forecast_steps")
+        return keys("env", *OBJECTIVE_KEYS, "forecast_steps", "forecasts")
     return keys("env", *OBJECTIVE_KEYS)
 
 

@@ -86,7 +86,7 @@ rule score_policy:
         grid=keys("grid", *GRID_KEYS),
         # As an agent's evaluation (rule evaluate): the test weeks, the observation's forecasts.
         episodes=keys("episodes", "test_weeks"),
-        env=keys("env", *OBJECTIVE_KEYS, "forecast_steps"),
+        env=keys("env", *OBJECTIVE_KEYS, "forecast_steps", "forecasts"),
         algorithm=lambda wildcards: METHODS.policies[wildcards.policy].algorithm,
         battery_action=lambda wildcards: METHODS.policies[
             wildcards.policy

@@ -56,7 +56,11 @@ rule train:
         # Training never sees the test weeks: changing them reruns only the evaluations.
         episodes=keys("episodes", "episode_days", "training_weeks", "validation_weeks"),
         env=keys(
-            "env", *OBJECTIVE_KEYS, "forecast_steps", "unmet_energy_weight_kg_per_kwh"
+            "env",
+            *OBJECTIVE_KEYS,
+            "forecast_steps",
+            "forecasts",
+            "unmet_energy_weight_kg_per_kwh",
         ),
         site=keys("site", *SITE_MODEL_KEYS),
         bess=keys("bess", *BESS_MODEL_KEYS),
@@ -94,6 +98,6 @@ rule evaluate:
         # The held-out weeks, in CityLearn, as for the controllers; the policy reads the observation's
         # forecasts, not the reward.
         episodes=keys("episodes", "test_weeks"),
-        env=keys("env", *OBJECTIVE_KEYS, "forecast_steps"),
+        env=keys("env", *OBJECTIVE_KEYS, "forecast_steps", "forecasts"),
     script:
         "../workflow/scripts/evaluate_agent.py"

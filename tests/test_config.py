@@ -94,7 +94,7 @@ BAD_INPUTS = [
     *SITE_DATA_CASES,
     ("control.mpc.horizon_hours", 0, "control.mpc.horizon_hours"),
     ("control.mpc.resolve_every_steps", 100, "control.mpc.resolve_every_steps: 100 exceeds the horizon's 48"),
-    ("control.mpc.forecasts.pv", "sunny", "control.mpc.forecasts.pv"),
+    ("env.forecasts.pv", "sunny", "env.forecasts.pv"),
     # Battery sizing (issue 17).
     ("bess.sizing", "biggest", "bess.sizing: 'biggest' is not allowed"),
     ("bess.sizing", "fixed", "bess.fixed_capacity_kwh: required when bess.sizing is 'fixed'"),

@@ -6,17 +6,16 @@ import dataclasses
 import numpy as np
 import pytest
 
-from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import optimum
 from solarev.env.episodes import week_windows
 from solarev.env.fast import make_fast_env
+from solarev.env.forecasts import PERFECT, Forecaster, forecast_errors
 from solarev.env.gym_env import split_windows
 from solarev.evaluate.runs import evaluate_policy
 from solarev.site.grid import GridSignals
 from solarev.site.model import Site
 
-PERFECT = {"pv": "perfect", "load": "perfect", "grid": "known", "ev_arrivals": "perfect"}
 REALISTIC = {
     "pv": "clear_sky_persistence",
     "load": "previous_week",
@@ -34,7 +33,7 @@ def run_mpc(tiny, horizon_hours: float, forecasts, resolve_every: int = 3, site:
         "horizon_hours": horizon_hours,
         "resolve_every_steps": resolve_every,
     }
-    settings = dataclasses.replace(MpcSettings.from_config(mpc_config, site.step_hours), forecasts=forecasts)
+    settings = MpcSettings.from_config(mpc_config, forecasts, site.step_hours)
     training = split_windows(site, config["episodes"], "training")
     policy, solves = mpc(env, settings, Forecaster(site, forecasts, training))
     return evaluate_policy(env, policy), solves, env

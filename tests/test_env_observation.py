@@ -1,6 +1,8 @@
-"""The agents' observation holds no future information beyond its declared forecasts: the site's records
-(PV, load, prices, carbon) more than env.forecast_steps steps ahead, and EV sessions that arrive after a
-step, can change without changing one bit of the observations up to that step, on the twin and in CityLearn.
+"""The agents' observation holds no future information beyond its declared forecasts, in the perfect-forecast
+tier (env.forecasts perfect, the widest it can see): the site's records (PV, load, prices, carbon) more
+than env.forecast_steps steps ahead, and EV sessions that arrive after a step, can change without changing
+one bit of the observations up to that step, on the twin and in CityLearn. The realistic tier, whose
+forecasts read the past only, is tested per consumer in tests/test_forecasts.py.
 
 The observation scales its features by constants of the whole site data (the largest PV, load and import
 weight, the longest session). The perturbations keep those constants, by permuting future records among
@@ -10,8 +12,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import TEST_CONFIG
 
 from solarev.env.fast import make_fast_env
+from solarev.env.forecasts import PERFECT
 from solarev.env.gym_env import SiteEnv, make_env
 from solarev.env.schema import write_citylearn_site
 from solarev.env.socket_grouping import BATTERY_ACTIONS, AgentActions, socket_groups
@@ -19,6 +23,7 @@ from solarev.site.model import Sessions, Site
 
 WINDOW = 0  # the test week
 ACTION_SEED = 7
+PERFECT_ENV = TEST_CONFIG["env"] | {"forecasts": PERFECT}
 
 
 def sessions_changed_after(sessions: Sessions, step: int) -> Sessions:
@@ -79,7 +84,7 @@ def assert_no_future_information(original: np.ndarray, perturbed: np.ndarray, st
 @pytest.mark.parametrize("step", [0, 30, 100])
 def test_the_twin_observes_no_future_beyond_its_forecasts(tiny_citylearn, objective: str, step: int) -> None:
     config = tiny_citylearn.config
-    env_config = config["env"] | {"objective": objective}
+    env_config = config["env"] | {"objective": objective, "forecasts": PERFECT}
     site = tiny_citylearn.site
 
     def observations(site: Site) -> np.ndarray:
@@ -93,12 +98,12 @@ def test_the_twin_observes_no_future_beyond_its_forecasts(tiny_citylearn, object
 
 def test_citylearn_observes_no_future_beyond_its_forecasts(tiny_citylearn, tmp_path) -> None:
     config, step = tiny_citylearn.config, 30
-    env = tiny_citylearn.env("test")
+    env = make_env(tiny_citylearn.site, tiny_citylearn.schema_path, config["episodes"], PERFECT_ENV, "test")
     perturbed_site = perturbed_after(
         tiny_citylearn.site, env.windows[WINDOW].start + step, env.forecast_steps, 0
     )
     schema = write_citylearn_site(perturbed_site, config["env"]["random_seed"], tmp_path)
-    perturbed = make_env(perturbed_site, schema, config["episodes"], config["env"], "test")
+    perturbed = make_env(perturbed_site, schema, config["episodes"], PERFECT_ENV, "test")
     assert_no_future_information(episode_observations(env), episode_observations(perturbed), step)
 
 
@@ -131,9 +136,9 @@ def test_the_agents_actions_read_no_future_beyond_the_forecasts(tiny_citylearn, 
     )
 
     def env_actions(site: Site) -> list[bytes]:
-        return episode_env_actions(make_fast_env(site, config["episodes"], config["env"], "test"), actions)
+        return episode_env_actions(make_fast_env(site, config["episodes"], PERFECT_ENV, "test"), actions)
 
-    env = make_fast_env(site, config["episodes"], config["env"], "test")
+    env = make_fast_env(site, config["episodes"], PERFECT_ENV, "test")
     start = env.windows[WINDOW].start
     step = int(np.argmax(env.in_charged_window[start:]))
     original = env_actions(site)

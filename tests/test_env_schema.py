@@ -92,6 +92,7 @@ def test_episode_starting_mid_session_holds_the_full_power_energy(tmp_path):
         write_citylearn_site(site, 0, tmp_path / "citylearn"),
         [window],
         forecast_steps=1,
+        forecasts=TEST_CONFIG["env"]["forecasts"],
         unmet_weight_kg_per_kwh=2.0,
         sample=False,
         objective=Objective.from_config(TEST_CONFIG["env"]),

@@ -119,6 +119,10 @@ CONFIG_EDITS = {
         {"train": ALGORITHMS * (3 - SEEDS), "evaluate": ALGORITHMS * (3 - SEEDS), **REPORT},
     ),
     "env.forecast_steps": (2, {"control": 1, **AGENTS, **REPORT}),  # and rule_level
+    "env.forecasts": (  # rule_level and mpc
+        {"pv": "clear_sky_persistence", "load": "previous_week", "grid": "known", "ev_arrivals": "expected"},
+        {"control": 2, **AGENTS, **REPORT},
+    ),
     # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
     "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
     # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.

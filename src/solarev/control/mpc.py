@@ -1,5 +1,5 @@
 """Model-predictive control: the optimum's LP (solarev.control.lp, the same model) over the next
-`horizon_steps` steps on forecasts (solarev.control.forecasts), from the state the env is in; the plan's
+`horizon_steps` steps on forecasts (solarev.env.forecasts), from the state the env is in; the plan's
 first `resolve_every` steps are applied, then the LP is solved again (EVs that arrive in between charge at
 full power until the next solve: the plan has their expected energy, not their sockets).
 
@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from solarev.control.forecasts import PERFECT, Forecaster
 from solarev.control.lp import WindowData
 from solarev.control.optimum import Dispatch, solve_window
 from solarev.env.episodes import Window
+from solarev.env.forecasts import PERFECT, Forecaster
 from solarev.env.gym_env import Policy, SiteEnv
 from solarev.env.sessions import EpisodeSessions, concatenated
 
@@ -35,13 +35,16 @@ class MpcSettings:
     time_limit_s: float
 
     @classmethod
-    def from_config(cls, mpc: Mapping[str, Any], step_hours: float, perfect: bool = False) -> "MpcSettings":
-        """From the config's control.mpc; `perfect`: every forecast perfect (the mpc_perfect controller)."""
+    def from_config(
+        cls, mpc: Mapping[str, Any], forecasts: Mapping[str, str], step_hours: float, perfect: bool = False
+    ) -> "MpcSettings":
+        """From the config's control.mpc and env.forecasts; `perfect`: every forecast perfect (the
+        mpc_perfect controller)."""
         return cls(
             horizon_steps=max(1, round(mpc["horizon_hours"] / step_hours)),
             # A plan covers at least resolve_every steps (the config's check keeps it within the horizon).
             resolve_every=mpc["resolve_every_steps"],
-            forecasts=PERFECT if perfect else mpc["forecasts"],
+            forecasts=PERFECT if perfect else forecasts,
             time_limit_s=mpc["time_limit_s"],
         )
 

@@ -10,12 +10,12 @@ import numpy as np
 from solarev.control import CONTROLLERS
 from solarev.control.baselines import rule_based, uncontrolled
 from solarev.control.custom import custom_policy
-from solarev.control.forecasts import Forecaster, forecast_errors
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import Dispatch, optimum
 from solarev.control.rule_level import rule_level
 from solarev.control.rule_tuned import RuleThresholds, rule_tuned
 from solarev.env.episodes import Window
+from solarev.env.forecasts import Forecaster, forecast_errors
 from solarev.env.gym_env import Policy, SolarEvEnv
 
 log = logging.getLogger("solarev")
@@ -25,7 +25,9 @@ def mpc_policy(
     name: str, env: SolarEvEnv, mpc_config: Mapping[str, Any], training_windows: Sequence[Window]
 ) -> Policy:
     """mpc (the configured forecasts) or mpc_perfect; logs its solve times when an episode ends."""
-    settings = MpcSettings.from_config(mpc_config, env.site.step_hours, perfect=name == "mpc_perfect")
+    settings = MpcSettings.from_config(
+        mpc_config, env.forecaster.methods, env.site.step_hours, perfect=name == "mpc_perfect"
+    )
     forecaster = Forecaster(env.site, settings.forecasts, training_windows)
     errors = forecast_errors(forecaster, env.windows, settings.horizon_steps)
     log.info(

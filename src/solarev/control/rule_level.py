@@ -1,9 +1,9 @@
 """rule_level: the fixed policy that the agents' `window_level` battery action (solarev.env.socket_grouping)
 makes one constant action, scored as a controller so that the report shows what the agents learn beyond it.
 
-It sees what an agent sees: the site's state now and the observation's perfect forecasts of load and PV for
-env.forecast_steps steps (config env.forecast_steps); not the EV arrivals ahead. Per step, EVs at full power
-(as rule_based):
+It sees what an agent sees: the site's state now and the observation's forecasts of load and PV for
+env.forecast_steps steps (config env.forecast_steps and env.forecasts); not the EV arrivals ahead. Per step,
+EVs at full power (as rule_based):
 - Battery, PV surplus left after load and EVs: charges from it (as rule_based).
 - Battery, inside a demand-charge window that the objective charges for: discharges what holds the site's
   import at the level its deliverable energy can keep over the rest of the window in sight, the EVs taken as

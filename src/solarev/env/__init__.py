@@ -2,7 +2,7 @@
 
 sessions         EV sessions seen by one episode, with the boundary convention every consumer shares
 schema           the CityLearn schema.json and CSVs of the site
-forecasts        perfect forecasts of a per-step series (observation and CityLearn predictions)
+forecasts        the one forecast layer (env.forecasts): observation, window_level, rule_level, MPC; tiers
 episodes         training windows and evaluation weeks
 gym_env          SiteEnv and SolarEvEnv (CityLearn, SB3-facing), make_env, the Policy type
 fast             the numpy twin of SolarEvEnv, proven equal to it step by step (tests/test_env_fast.py)

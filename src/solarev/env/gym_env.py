@@ -17,7 +17,8 @@ in the returns (measured in config/agents.yaml); the peak increases sum to the e
 
 Observations are scaled to [-1, 1]. Besides the raw PV and load (over their maxima), the agent sees the
 site's surplus in units of the battery's energy per step at nominal power: "surplus" is PV - load - what
-the plugged-in EVs would take at full power, "surplus_forecast_k" is PV - load k steps ahead; clipped to
+the plugged-in EVs would take at full power, "surplus_forecast_k" is PV - load k steps ahead as forecast
+(solarev.env.forecasts, config env.forecasts; pv_forecast_k and load_forecast_k likewise); clipped to
 ±1, where the battery's power caps what it could do with more. An agent that has learnt battery action =
 surplus charges exactly the surplus and covers the deficit, rule_based's dispatch (solarev.control): the
 raw PV and load alone made the agents find this boundary only roughly (measured in config/agents.yaml).
@@ -45,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from solarev.env.episodes import Window, evaluation_windows, training_windows
-from solarev.env.forecasts import forecast_matrix
+from solarev.env.forecasts import PERFECT, Forecaster, forecast_matrix
 from solarev.env.objective import Objective, energy_term, peak_increase_kw
 from solarev.env.schema import charger_id, ev_id
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
@@ -107,6 +108,11 @@ def with_terminal_row(values: np.ndarray) -> np.ndarray:
     return np.append(values, values[-1])
 
 
+def with_terminal_rows(rows: np.ndarray) -> np.ndarray:
+    """Per-step rows with the last one repeated for the terminal observation."""
+    return np.vstack([rows, rows[-1:]])
+
+
 def check_citylearn_site(citylearn: "CityLearnEnv", site: Site) -> None:
     """Fail loudly where CityLearn would fail silently (an unknown EV id never charges)."""
     building = citylearn.buildings[0]
@@ -143,11 +149,13 @@ class SiteEnv(gym.Env):
         windows: Sequence[Window],
         *,
         forecast_steps: int,
+        forecasts: Mapping[str, str],
         unmet_weight_kg_per_kwh: float,
         sample: bool,
         objective: Objective,
     ):
         self.site = site
+        self.forecaster = Forecaster(site, forecasts)
         self.objective = objective
         self.windows = list(windows)
         self.forecast_steps = forecast_steps
@@ -166,6 +174,15 @@ class SiteEnv(gym.Env):
         charges = site.grid.demand_charges
         # Per site step plus the terminal row: inside a demand-charge window that the objective charges for.
         self.in_charged_window = with_terminal_row(objective.charged_window_steps(site.grid, site.step_hours))
+        # Per site step plus the terminal row: PV, load and PV - load now (column 0, observed) and as
+        # forecast for the forecast_steps after it (solarev.env.forecasts, config env.forecasts).
+        self.pv_ahead_kwh, self.load_ahead_kwh = (
+            with_terminal_rows(
+                np.column_stack([records, self.forecaster.ahead_matrix(signal, forecast_steps)])
+            )
+            for signal, records in (("pv", site.pv_kwh), ("load", site.load_kwh))
+        )
+        self.surplus_ahead_kwh = self.pv_ahead_kwh - self.load_ahead_kwh
         self.site_features = self.precompute_site_features()
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
@@ -196,20 +213,19 @@ class SiteEnv(gym.Env):
     def precompute_site_features(self) -> np.ndarray:
         """Per site step (plus the terminal row): time, PV, load and their forecasts, scaled to [-1, 1]."""
         site = self.site
-        pv, load = (
-            with_terminal_row(values) / max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh)
-        )
+        pv_scale, load_scale = (max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh))
         terminal_time = site.time.append(site.time[-1:] + (site.time[-1] - site.time[-2]))
         weight = self.import_weight / max(self.import_weight.max(), 1e-9)
         return np.column_stack(
             [
                 time_features(terminal_time),
-                pv,
-                load,
-                forecast_matrix(pv, self.forecast_steps),
-                forecast_matrix(load, self.forecast_steps),
-                forecast_matrix(self.scaled_surplus(self.site_surplus_kwh), self.forecast_steps),
+                with_terminal_row(site.pv_kwh) / pv_scale,
+                with_terminal_row(site.load_kwh) / load_scale,
+                self.pv_ahead_kwh[:, 1:] / pv_scale,
+                self.load_ahead_kwh[:, 1:] / load_scale,
+                self.scaled_surplus(self.surplus_ahead_kwh[:, 1:]),
                 weight,
+                # The tariff is published: its calendar ahead is known, not forecast.
                 forecast_matrix(weight, self.forecast_steps),
                 *(with_terminal_row(charge.in_window) for charge in site.grid.demand_charges),
                 *(
@@ -298,13 +314,13 @@ class SiteEnv(gym.Env):
 
     def window_import_ahead_kwh(self, ev_grid_kwh: float) -> np.ndarray:
         """What the site would import without the battery, kWh, this step and the rest of the charged demand
-        window it lies in, up to forecast_steps ahead: load - PV as the observation's perfect forecasts, the
-        EVs at this step's `ev_grid_kwh` throughout (the arrivals ahead are not known). Empty outside a
-        charged window."""
+        window it lies in, up to forecast_steps ahead: load - PV now and as the observation forecasts it
+        (env.forecasts), the EVs at this step's `ev_grid_kwh` throughout (the arrivals ahead are not known).
+        Empty outside a charged window."""
         now = self.window.start + self.step_index
         ahead = self.in_charged_window[now : now + self.forecast_steps + 1]
         steps = len(ahead) if ahead.all() else int(np.argmin(ahead))
-        return ev_grid_kwh - self.site_surplus_kwh[now : now + steps]
+        return ev_grid_kwh - self.surplus_ahead_kwh[now, :steps]
 
     def bess_deliverable_kwh(self) -> float:
         """What the battery can still discharge, grid side, kWh: its energy above the depth-of-discharge
@@ -418,6 +434,7 @@ class SolarEvEnv(SiteEnv):
         windows: Sequence[Window],
         *,
         forecast_steps: int,
+        forecasts: Mapping[str, str],
         unmet_weight_kg_per_kwh: float,
         sample: bool,
         objective: Objective,
@@ -426,6 +443,7 @@ class SolarEvEnv(SiteEnv):
             site,
             windows,
             forecast_steps=forecast_steps,
+            forecasts=forecasts,
             unmet_weight_kg_per_kwh=unmet_weight_kg_per_kwh,
             sample=sample,
             objective=objective,
@@ -508,7 +526,7 @@ def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[W
 # forecasts nor the reward (uncontrolled, rule_based) acts the same whatever they are, so its jobs are
 # handed none of them and do not rerun when they change (the objective it is scored on, it gets:
 # solarev.env.objective.OBJECTIVE_KEYS).
-UNREAD_ENV_KEYS = {"forecast_steps": 0, "unmet_energy_weight_kg_per_kwh": 0.0}
+UNREAD_ENV_KEYS = {"forecast_steps": 0, "forecasts": PERFECT, "unmet_energy_weight_kg_per_kwh": 0.0}
 
 
 def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
@@ -517,6 +535,7 @@ def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
     env_config = {**UNREAD_ENV_KEYS, **env_config}
     return {
         "forecast_steps": env_config["forecast_steps"],
+        "forecasts": env_config["forecasts"],
         "unmet_weight_kg_per_kwh": env_config["unmet_energy_weight_kg_per_kwh"],
         "sample": split == "training",
         "objective": Objective.from_config(env_config),
