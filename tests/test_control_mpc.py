@@ -1,12 +1,17 @@
 """The MPC and its forecasts: with perfect forecasts over the whole episode it is the optimum; it stays
-within the limits the LP encodes; a forecast does not move when the future does."""
+within the limits the LP encodes; a forecast does not move when the future does; stored energy at a
+horizon's end has the ledger's price, and the ledger holds where the horizon reaches the episode's end; the
+LP built as arrays (the MPC's re-plans) gives linopy's plan; the hedge's config is checked."""
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from solarev.control.mpc import MpcSettings, mpc
+from solarev.config import ConfigError, load_yaml, validate_config
+from solarev.control.lp import build_model, lp_arrays, solve, solve_arrays
+from solarev.control.mpc import Hedge, MpcSettings, horizon_data, mpc
 from solarev.control.optimum import optimum
 from solarev.env.episodes import week_windows
 from solarev.env.fast import make_fast_env
@@ -15,6 +20,8 @@ from solarev.env.gym_env import split_windows
 from solarev.evaluate.runs import evaluate_policy
 from solarev.site.grid import GridSignals
 from solarev.site.model import Site
+
+REPO = Path(__file__).resolve().parents[1]
 
 REALISTIC = {
     "pv": "clear_sky_persistence",
@@ -139,3 +146,79 @@ def test_forecast_errors_are_zero_only_for_perfect_forecasts(tiny_citylearn):
     assert perfect == {"pv": 0.0, "load": 0.0}
     assert realistic["pv"] > 0
     assert realistic["load"] == 0.0  # the synthetic load repeats every week: previous_week is exact
+
+
+def state_at(tiny, step: int, hedge: Hedge | None = None):
+    """The test env after `step` idle steps, a forecaster and MPC settings (12 h ahead, realistic)."""
+    site, config = tiny.site, tiny.config
+    env = make_fast_env(site, config["episodes"], config["env"], "test")
+    env.reset(options={"window": 0})
+    for _ in range(step):
+        env.step(np.zeros(env.action_space.shape, dtype=np.float32))
+    mpc_config = {**config["control"]["mpc"], "horizon_hours": 12}
+    settings = dataclasses.replace(
+        MpcSettings.from_config(mpc_config, REALISTIC, site.step_hours), hedge=hedge or Hedge()
+    )
+    training = split_windows(site, config["episodes"], "training")
+    return env, Forecaster(site, REALISTIC, training), settings
+
+
+def test_stored_energy_is_priced_until_the_horizon_reaches_the_episode_end(tiny_citylearn):
+    env, forecaster, settings = state_at(tiny_citylearn, 5)
+    data, _ = horizon_data(env, forecaster, settings)
+    bess = tiny_citylearn.site.bess
+    episode_grid = tiny_citylearn.site.grid.over(slice(env.window.start, env.window.end))
+    assert data.terminal_value == pytest.approx(
+        env.objective.stored_energy_value(episode_grid, bess.one_way_efficiency)
+    )
+    model = build_model(data, env.objective, env.unmet_weight)
+    assert "ledger" not in model.constraints
+    # The last horizon: the ledger holds (hard), as in the optimum.
+    env, forecaster, settings = state_at(tiny_citylearn, env.window.n_steps - settings.horizon_steps)
+    data, _ = horizon_data(env, forecaster, settings)
+    assert data.terminal_value is None and env.step_index + data.n_steps == env.window.n_steps
+    model = build_model(data, env.objective, env.unmet_weight)
+    solve(model, 30, "last horizon")
+    last = float(model.solution["energy"].isel(time=-1))
+    assert last >= min(bess.initial_energy_kwh, bess.capacity_kwh) - 1e-6
+
+
+@pytest.mark.parametrize("step", [3, 17, 40])
+def test_the_lp_as_arrays_gives_linopys_plan(tiny_citylearn, step):
+    """lp_arrays (the MPC's re-plans) against build_model on the same data: a terminal value, evenings
+    with EVs, a hedge, and the last horizons where the ledger holds."""
+    env, forecaster, settings = state_at(tiny_citylearn, step, Hedge(pv=0.6, load=1.2, ev=1.3))
+    for _ in range(2):
+        data, _ = horizon_data(env, forecaster, settings)
+        model = build_model(data, env.objective, env.unmet_weight)
+        solve(model, 30, "linopy")
+        arrays = solve_arrays(lp_arrays(data, env.objective, env.unmet_weight), 30, "arrays")
+        assert arrays.objective == pytest.approx(float(model.objective.value), rel=1e-9, abs=1e-9)
+        for name in ("charge", "discharge", "import", "peak"):
+            np.testing.assert_allclose(arrays.values[name], model.solution[name].to_numpy(), atol=1e-6)
+        env, forecaster, settings = state_at(tiny_citylearn, env.window.n_steps - step)
+
+
+def test_the_hedge_scales_forecasts_inside_the_windows_only(tiny_citylearn):
+    plain_env, forecaster, plain = state_at(tiny_citylearn, 34)
+    plain_data, _ = horizon_data(plain_env, forecaster, plain)
+    env, forecaster, settings = state_at(tiny_citylearn, 34, Hedge(pv=0.5, load=1.5, ev=2.0))
+    data, _ = horizon_data(env, forecaster, settings)
+    window = env.objective.charged_window_steps(data.grid, data.step_hours)
+    window[0] = False  # the step now is observed, not forecast
+    assert window.any() and not window.all()
+    np.testing.assert_allclose(data.pv_kwh, np.where(window, 0.5, 1.0) * plain_data.pv_kwh)
+    np.testing.assert_allclose(data.load_kwh, np.where(window, 1.5, 1.0) * plain_data.load_kwh)
+    expected = data.sessions.socket < 0
+    assert (data.sessions.need_kwh[~expected] == plain_data.sessions.need_kwh[~expected]).all()
+    assert data.sessions.need_kwh[expected].sum() > plain_data.sessions.need_kwh[expected].sum()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("pv", 1.2), ("load", 0.9), ("ev_arrivals", "more"), ("loads", 1.0)]
+)
+def test_the_hedge_config_is_checked(key, value):
+    config = load_yaml(REPO / "config" / "config.yaml")
+    config["control"]["mpc"]["hedge"][key] = value
+    with pytest.raises(ConfigError, match=r"control\.mpc\.hedge"):
+        validate_config(config, REPO / "config" / "schema.yaml")

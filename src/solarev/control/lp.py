@@ -12,6 +12,10 @@ equations, per step t of a window (dim `time`), energies in kWh:
   ledger    e_{T-1} >= e_{-1}: the plan ends with at least the energy it started with
   minimise  sum_t w_t i_t - v sum_t x_t + sum_c r_c p_c + unmet weight × sum_j u_j
             + a negligible price on battery throughput
+A window that ends before its episode does (an MPC's horizon) may replace the ledger by a terminal value:
+the term - s e_{T-1}, s per kWh stored at the window's end (WindowData.terminal_value, the ledger's price
+of solarev.env.objective, with which the KPIs settle the energy an episode leaves), so that the plan may
+end below or above its start at the price the episode's settlement will put on the difference.
 with w_t, v and r_c (the demand charges pro-rated to the window) from the configured objective
 (solarev.env.objective, the one definition the reward and the KPIs use too). The throughput price (a
 millionth of w_t) only breaks ties against charging and discharging in the same step, which CityLearn's
@@ -36,10 +40,12 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
+import highspy
 import linopy
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy import sparse
 
 from solarev.env.episodes import Window
 from solarev.env.objective import Objective
@@ -87,6 +93,7 @@ class WindowData:
     episode_steps: int | None = None  # None: the window is the episode
     peak_floor_kw: np.ndarray | None = None  # per demand charge; None: 0
     ledger_energy_kwh: float | None = None  # None: initial_energy_kwh
+    terminal_value: float | None = None  # per kWh stored at the last step, replacing the ledger; None: ledger
     sizing: Sizing | None = None  # None: bess's capacity and power are given
 
     @property
@@ -187,11 +194,16 @@ def ev_load(model: linopy.Model, data: WindowData) -> linopy.LinearExpression:
     return charged.reindex(time=data.time).fillna(0)
 
 
+def most_export_kwh(data: WindowData) -> np.ndarray:
+    """x_t's bound: the PV of the step within the export limit."""
+    return np.minimum(data.pv_kwh, data.grid.export_limit_kw * data.step_hours)
+
+
 def add_grid(model: linopy.Model, data: WindowData) -> None:
     """Variables import, export; constraint grid (they cover the site's balance; the rest is curtailed)."""
     grid, h = data.grid, data.step_hours
     grid_import = model.add_variables(0, grid.import_limit_kw * h, coords=[data.time], name="import")
-    most_export = per_step(data, np.minimum(data.pv_kwh, grid.export_limit_kw * h))
+    most_export = per_step(data, most_export_kwh(data))
     grid_export = model.add_variables(0, most_export, coords=[data.time], name="export")
     charge, discharge = model.variables["charge"], model.variables["discharge"]
     net_load = per_step(data, data.load_kwh - data.pv_kwh)
@@ -218,16 +230,24 @@ def add_peaks(model: linopy.Model, data: WindowData) -> None:
 
 def add_ledger(model: linopy.Model, data: WindowData) -> None:
     """Constraint ledger: the battery ends with at least the episode's initial energy (no credit for
-    spending it), or as close to it as charging at full power since the window's start gets."""
+    spending it), or as close to it as charging at full power since the window's start gets; none where
+    a terminal value prices the last step's energy instead (objective_terms)."""
     if data.sizing is not None:
         add_sized_ledger(model, data, data.sizing)
         return
+    if data.terminal_value is not None:
+        return
+    last = model.variables["energy"].isel(time=-1)
+    model.add_constraints(last >= ledger_target(data), name="ledger")
+
+
+def ledger_target(data: WindowData) -> float:
+    """The least energy the last step holds under the ledger: the episode's initial energy, or what charging
+    at full power since the window's start reaches."""
     target = data.initial_energy_kwh if data.ledger_energy_kwh is None else data.ledger_energy_kwh
     bess = data.bess
     charged = data.n_steps * bess.power_kw * data.step_hours * bess.one_way_efficiency
-    reachable = min(data.initial_energy_kwh + charged, bess.capacity_kwh)
-    last = model.variables["energy"].isel(time=-1)
-    model.add_constraints(last >= min(target, reachable), name="ledger")
+    return min(target, data.initial_energy_kwh + charged, bess.capacity_kwh)
 
 
 def add_sized_ledger(model: linopy.Model, data: WindowData, sizing: Sizing) -> None:
@@ -238,15 +258,22 @@ def add_sized_ledger(model: linopy.Model, data: WindowData, sizing: Sizing) -> N
     model.add_constraints(energy - start_fraction(data.bess) * capacity >= 0, name="ledger", mask=span_end)
 
 
+def demand_rates(data: WindowData, objective: Objective) -> np.ndarray:
+    """r_c per demand charge: its rate pro-rated to the episode (the window, unless it is part of one)."""
+    episode_steps = data.n_steps if data.episode_steps is None else data.episode_steps
+    return np.array(
+        [objective.demand_rate(charge, episode_steps, data.step_hours) for charge in data.grid.demand_charges]
+    )
+
+
 def objective_terms(
     model: linopy.Model, data: WindowData, objective: Objective, unmet_weight: float
 ) -> dict[str, linopy.LinearExpression]:
     """The objective's terms by name, in the objective's unit (the objective is their sum)."""
     variables, grid = model.variables, data.grid
     weight = per_step(data, objective.import_weight(grid))
-    episode_steps = data.n_steps if data.episode_steps is None else data.episode_steps
     rates = xr.DataArray(
-        [objective.demand_rate(charge, episode_steps, data.step_hours) for charge in grid.demand_charges],
+        demand_rates(data, objective),
         coords=[pd.Index([charge.name for charge in grid.demand_charges], name="demand_charge")],
     )
     terms = {
@@ -256,6 +283,8 @@ def objective_terms(
         "unmet": unmet_weight * variables["unmet"].sum(),
         "throughput": (THROUGHPUT_PRICE * weight * (variables["charge"] + variables["discharge"])).sum(),
     }
+    if data.terminal_value is not None:
+        terms["stored"] = -data.terminal_value * variables["energy"].isel(time=-1)
     if data.sizing is not None:
         sizing = data.sizing
         terms["capital"] = (
@@ -284,3 +313,134 @@ def solve(model: linopy.Model, time_limit_s: float, what: str) -> None:
     )
     if status != "ok" or condition != "optimal":
         raise OptimumError(f"{what}: HiGHS: {status}, {condition}")
+
+
+@dataclass(frozen=True)
+class Solution:
+    """An LP's optimal values per variable name (as linopy's model.solution) and its objective."""
+
+    values: dict[str, np.ndarray]
+    objective: float
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """The LP of a battery of given size as HiGHS reads it: min cost x, row_lower <= A x <= row_upper,
+    col_lower <= x <= col_upper; the columns of variable `name` are columns[name]."""
+
+    cost: np.ndarray
+    matrix: sparse.csc_array
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    columns: dict[str, slice]
+
+
+def lp_arrays(data: WindowData, objective: Objective, unmet_weight: float) -> Arrays:
+    """build_model's LP (the module docstring's equations, row by row) assembled in numpy: an MPC re-plans
+    every step, and linopy's model building takes some hundred times HiGHS's solve of so small a model.
+    tests/test_control_mpc.py checks that both give the same plan. Not for sizing."""
+    if data.sizing is not None:
+        raise ValueError("lp_arrays: a sized battery is built by build_model only")
+    n, h, bess, eta = data.n_steps, data.step_hours, data.bess, data.bess.one_way_efficiency
+    session, step = data.plugs
+    charges = data.grid.demand_charges
+    sizes = {
+        "charge": n, "discharge": n, "energy": n, "ev": len(session),
+        "unmet": len(data.sessions), "import": n, "export": n, "peak": len(charges),
+    }  # fmt: skip
+    ends = np.cumsum(list(sizes.values()))
+    columns = {name: slice(end - size, end) for (name, size), end in zip(sizes.items(), ends, strict=True)}
+    col = {name: np.arange(ends[-1])[where] for name, where in columns.items()}
+    t = np.arange(n)
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, column, coefficient) per group
+    lower: list[np.ndarray] = []
+    upper: list[np.ndarray] = []
+
+    def add_rows(
+        entries: list[tuple[np.ndarray, np.ndarray, float]], low: np.ndarray, high: np.ndarray
+    ) -> None:
+        first = sum(len(bound) for bound in lower)
+        for row, column, value in entries:
+            rows.append((first + row, column, np.broadcast_to(value, row.shape)))
+        lower.append(low)
+        upper.append(high)
+
+    # battery: e_t - e_{t-1} - eta c_t + d_t / eta = e_{-1} at t = 0, else 0
+    initial = np.where(t == 0, data.initial_energy_kwh, 0.0)
+    previous = (t[1:], col["energy"][:-1], -1.0)
+    battery = [(t, col["energy"], 1.0), previous, (t, col["charge"], -eta), (t, col["discharge"], 1 / eta)]
+    add_rows(battery, initial, initial)
+    # ev_need: sum_t x_{j,t} + u_j = need_j
+    need = data.sessions.need_kwh
+    sessions = np.arange(len(need))
+    add_rows([(session, col["ev"], 1.0), (sessions, col["unmet"], 1.0)], need, need)
+    # grid: i_t - x_t - c_t + d_t - sum_j x_{j,t} / charger efficiency >= load_t - pv_t
+    grid = [
+        (t, col["import"], 1.0), (t, col["export"], -1.0), (t, col["charge"], -1.0),
+        (t, col["discharge"], 1.0), (step, col["ev"], -1 / CHARGER_EFFICIENCY),
+    ]  # fmt: skip
+    add_rows(grid, data.load_kwh - data.pv_kwh, np.full(n, np.inf))
+    # peaks: p_c - i_t / h >= 0 in each charge's window
+    charge_of, at = np.nonzero([charge.in_window for charge in charges])
+    peaks = np.arange(len(at))
+    add_rows(
+        [(peaks, col["peak"][charge_of], 1.0), (peaks, col["import"][at], -1 / h)],
+        np.zeros(len(at)),
+        np.full(len(at), np.inf),
+    )
+    if data.terminal_value is None:
+        add_rows(
+            [(np.zeros(1, int), col["energy"][-1:], 1.0)], np.array([ledger_target(data)]), np.array([np.inf])
+        )
+    row, column, value = (np.concatenate(part) for part in zip(*rows, strict=True))
+    matrix = sparse.csc_array((value, (row, column)), shape=(len(np.concatenate(lower)), ends[-1]))
+
+    weight = objective.import_weight(data.grid)
+    cost = np.zeros(ends[-1])
+    cost[columns["import"]] = weight
+    cost[columns["export"]] = -objective.export_weight(data.grid)
+    cost[columns["peak"]] = demand_rates(data, objective)
+    cost[columns["unmet"]] = unmet_weight
+    cost[columns["charge"]] = cost[columns["discharge"]] = THROUGHPUT_PRICE * weight
+    if data.terminal_value is not None:
+        cost[col["energy"][-1]] = -data.terminal_value
+    power = bess.power_kw * h
+    floor = np.zeros(len(charges)) if data.peak_floor_kw is None else data.peak_floor_kw
+    bounds = {
+        "charge": (0.0, power), "discharge": (0.0, power),
+        "energy": (bess.min_energy_kwh, bess.capacity_kwh),
+        "ev": (0.0, data.session_step_kwh[session]), "unmet": (0.0, np.inf),
+        "import": (0.0, data.grid.import_limit_kw * h), "export": (0.0, most_export_kwh(data)),
+        "peak": (floor, np.inf),
+    }  # fmt: skip
+    col_lower, col_upper = np.zeros(ends[-1]), np.zeros(ends[-1])
+    for name, (low, high) in bounds.items():
+        col_lower[columns[name]], col_upper[columns[name]] = low, high
+    return Arrays(cost, matrix, col_lower, col_upper, np.concatenate(lower), np.concatenate(upper), columns)
+
+
+def solve_arrays(arrays: Arrays, time_limit_s: float, what: str) -> Solution:
+    """Solve `arrays` with HiGHS (quiet); OptimumError naming `what` unless optimal."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = arrays.matrix.shape[1], arrays.matrix.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = arrays.cost, arrays.col_lower, arrays.col_upper
+    lp.row_lower_, lp.row_upper_ = arrays.row_lower, arrays.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = arrays.matrix.indptr
+    lp.a_matrix_.index_ = arrays.matrix.indices
+    lp.a_matrix_.value_ = arrays.matrix.data
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("time_limit", float(time_limit_s))
+    highs.passModel(lp)
+    highs.run()
+    status = highs.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise OptimumError(f"{what}: HiGHS: {highs.modelStatusToString(status)}")
+    values = np.asarray(highs.getSolution().col_value)
+    return Solution(
+        {name: values[where] for name, where in arrays.columns.items()},
+        highs.getInfo().objective_function_value,
+    )

@@ -14,7 +14,7 @@ full-power charging could not deliver after it.
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,24 +28,39 @@ from solarev.env.sessions import EpisodeSessions, concatenated
 
 
 @dataclass(frozen=True)
+class Hedge:
+    """Margins on the forecasts inside the demand-charge windows (config control.mpc.hedge): forecast PV
+    and load there are multiplied by `pv` and `load`, and expected EV arrivals plugged in there owe `ev`
+    times their mean energy (within what their chargers deliver). 1 everywhere: the forecasts as made."""
+
+    pv: float = 1.0
+    load: float = 1.0
+    ev: float = 1.0
+
+
+@dataclass(frozen=True)
 class MpcSettings:
     horizon_steps: int
     resolve_every: int
     forecasts: Mapping[str, str]
     time_limit_s: float
+    hedge: Hedge = Hedge()
+    direct: bool = True  # build each LP as arrays (lp.lp_arrays); False: with linopy, some 100x slower
 
     @classmethod
     def from_config(
         cls, mpc: Mapping[str, Any], forecasts: Mapping[str, str], step_hours: float, perfect: bool = False
     ) -> "MpcSettings":
         """From the config's control.mpc and env.forecasts; `perfect`: every forecast perfect (the
-        mpc_perfect controller)."""
+        mpc_perfect controller, which needs no hedge)."""
+        hedge = mpc["hedge"]
         return cls(
             horizon_steps=max(1, round(mpc["horizon_hours"] / step_hours)),
             # A plan covers at least resolve_every steps (the config's check keeps it within the horizon).
             resolve_every=mpc["resolve_every_steps"],
             forecasts=PERFECT if perfect else forecasts,
             time_limit_s=mpc["time_limit_s"],
+            hedge=Hedge() if perfect else Hedge(hedge["pv"], hedge["load"], hedge["ev_arrivals"]),
         )
 
 
@@ -113,19 +128,42 @@ def arriving(env: SiteEnv, forecaster: Forecaster, steps: int) -> tuple[EpisodeS
     )
 
 
-def horizon_data(env: SiteEnv, forecaster: Forecaster, horizon_steps: int) -> tuple[WindowData, Window]:
-    """The LP's data from now to the horizon (or the episode's end), and that span of the site."""
+def hedged(data: WindowData, hedge: Hedge, charged: np.ndarray) -> WindowData:
+    """`data` with the hedge's margins on the forecast steps (all but the first, which is observed) inside
+    the `charged` windows, and on the expected arrivals (no socket) plugged in during one of them."""
+    window = charged.copy()
+    window[0] = False
+    sessions = data.sessions
+    steps_in_window = np.concatenate([[0], np.cumsum(window)])
+    plugged = steps_in_window[sessions.last + 1] - steps_in_window[sessions.first]
+    scaled = (sessions.socket < 0) & (plugged > 0)
+    deliverable = data.session_step_kwh * (sessions.last - sessions.first + 1)
+    need = np.where(scaled, np.minimum(sessions.need_kwh * hedge.ev, deliverable), sessions.need_kwh)
+    return replace(
+        data,
+        load_kwh=np.where(window, data.load_kwh * hedge.load, data.load_kwh),
+        pv_kwh=np.where(window, data.pv_kwh * hedge.pv, data.pv_kwh),
+        sessions=replace(sessions, need_kwh=need),
+    )
+
+
+def horizon_data(env: SiteEnv, forecaster: Forecaster, settings: MpcSettings) -> tuple[WindowData, Window]:
+    """The LP's data from now to the horizon (or the episode's end), hedged, and that span of the site.
+    Stored energy at the horizon's end is worth the ledger's price (the episode's mean import weight as
+    forecast at its start, × one-way efficiency); a horizon reaching the episode's end holds the ledger."""
     site, window = env.site, env.window
     now = window.start + env.step_index
-    steps = min(horizon_steps, window.end - now)
+    steps = min(settings.horizon_steps, window.end - now)
     sessions, step_kwh = joined([plugged_in(env, steps), arriving(env, forecaster, steps)], steps)
     bess = site.bess
     energy = float(np.clip(env.bess_soc() * bess.capacity_kwh, bess.min_energy_kwh, bess.capacity_kwh))
+    grid = forecaster.grid(now, steps)
+    episode_grid = forecaster.grid(window.start, window.n_steps)
     data = WindowData(
         step_hours=site.step_hours,
         load_kwh=forecaster.load_kwh(now, steps),
         pv_kwh=forecaster.pv_kwh(now, steps),
-        grid=forecaster.grid(now, steps),
+        grid=grid,
         bess=bess,
         initial_energy_kwh=energy,
         sessions=within_horizon(sessions, step_kwh, steps),
@@ -134,8 +172,12 @@ def horizon_data(env: SiteEnv, forecaster: Forecaster, horizon_steps: int) -> tu
         episode_steps=window.n_steps,
         peak_floor_kw=env.peak_kw.copy(),
         ledger_energy_kwh=bess.initial_energy_kwh,
+        terminal_value=None
+        if now + steps == window.end
+        else env.objective.stored_energy_value(episode_grid, bess.one_way_efficiency),
     )
-    return data, Window(now, now + steps, window.label)
+    charged = env.objective.charged_window_steps(grid, site.step_hours)
+    return hedged(data, settings.hedge, charged), Window(now, now + steps, window.label)
 
 
 def mpc(env: SiteEnv, settings: MpcSettings, forecaster: Forecaster) -> tuple[Policy, SolveLog]:
@@ -148,9 +190,9 @@ def mpc(env: SiteEnv, settings: MpcSettings, forecaster: Forecaster) -> tuple[Po
         step = env.step_index
         if step == 0 or step - plan["step"] >= settings.resolve_every:
             started = time.perf_counter()
-            data, span = horizon_data(env, forecaster, settings.horizon_steps)
+            data, span = horizon_data(env, forecaster, settings)
             plan["dispatch"] = solve_window(
-                data, span, env.objective, env.unmet_weight, settings.time_limit_s
+                data, span, env.objective, env.unmet_weight, settings.time_limit_s, settings.direct
             )
             plan["step"] = step
             log.seconds.append(time.perf_counter() - started)

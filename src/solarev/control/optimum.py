@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from solarev.control.lp import WindowData, build_model, solve, window_data
+from solarev.control.lp import Solution, WindowData, build_model, lp_arrays, solve, solve_arrays, window_data
 from solarev.env.episodes import Window
 from solarev.env.gym_env import Policy, SolarEvEnv
 from solarev.env.objective import Objective
@@ -41,26 +41,40 @@ def planned_ev_kwh(data: WindowData, ev: np.ndarray) -> np.ndarray:
 
 
 def solve_window(
-    data: WindowData, window: Window, objective: Objective, unmet_weight: float, time_limit_s: float
+    data: WindowData,
+    window: Window,
+    objective: Objective,
+    unmet_weight: float,
+    time_limit_s: float,
+    direct: bool = False,
 ) -> Dispatch:
-    """Build and solve the LP of `data` (the steps of `window`)."""
+    """Build and solve the LP of `data` (the steps of `window`) with linopy, or `direct`ly as arrays
+    (lp_arrays, the same LP: an MPC's every-step re-plan)."""
+    what = f"window {window.label} (steps {window.start}-{window.end})"
     started = time.perf_counter()
-    model = build_model(data, objective, unmet_weight)
-    built = time.perf_counter()
-    solve(model, time_limit_s, f"window {window.label} (steps {window.start}-{window.end})")
+    if direct:
+        arrays = lp_arrays(data, objective, unmet_weight)
+        built = time.perf_counter()
+        solution = solve_arrays(arrays, time_limit_s, what)
+    else:
+        model = build_model(data, objective, unmet_weight)
+        built = time.perf_counter()
+        solve(model, time_limit_s, what)
+        solution = Solution(
+            {name: model.solution[name].to_numpy() for name in model.variables}, float(model.objective.value)
+        )
     solved = time.perf_counter()
-    solution = model.solution
-    charge, discharge = solution["charge"].to_numpy(), solution["discharge"].to_numpy()
-    grid_import = solution["import"].to_numpy()
+    values = solution.values
+    grid_import = values["import"]
     return Dispatch(
         window=window,
-        bess_kwh=charge - discharge,
-        bess_energy_kwh=solution["energy"].to_numpy(),
+        bess_kwh=values["charge"] - values["discharge"],
+        bess_energy_kwh=values["energy"],
         import_kwh=grid_import,
-        ev_kwh=planned_ev_kwh(data, solution["ev"].to_numpy()),
-        unmet_kwh=solution["unmet"].to_numpy(),
+        ev_kwh=planned_ev_kwh(data, values["ev"]),
+        unmet_kwh=values["unmet"],
         co2_kg=float(data.grid.carbon_kg_per_kwh @ grid_import),
-        objective=float(model.objective.value),
+        objective=solution.objective,
         build_seconds=built - started,
         solve_seconds=solved - built,
     )
