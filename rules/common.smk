@@ -6,6 +6,7 @@ from pathlib import Path
 
 from solarev.codebase import solarev_closure
 from solarev.config import ConfigError, section_keys, validate_config
+from solarev.env.objective import check_ev_delivery
 from solarev.evaluate.methods import study_methods
 from solarev.site.bess import capacity_label, sweep_capacities
 from solarev.site.grid import check_grid
@@ -18,6 +19,7 @@ SCRIPTS = REPO / "workflow" / "scripts"
 try:
     validate_config(config, CONFIG_SCHEMA)
     check_grid(config["grid"], site_time(config["site"]))
+    check_ev_delivery(config)
     # Every method's name, once: reference, user and saved controllers and the algorithms.
     METHODS = study_methods(config)
 except ConfigError as error:

@@ -295,9 +295,16 @@ def test_snakemake_stops_before_any_job(tmp_path: Path, key, value, expected):
 
 def test_the_co2_study_is_the_default_but_for_its_prices_and_objective():
     co2_study = load_yaml(REPO / "config" / "iquitos_co2.yaml")
-    for key in ("grid.import_price", "grid.demand_charges", "env.objective"):
+    # The unmet-energy penalty is in the objective's unit (kg CO2 there, USD here).
+    differing = (
+        "grid.import_price",
+        "grid.demand_charges",
+        "env.objective",
+        "env.unmet_energy_weight_kg_per_kwh",
+    )
+    for key in differing:
         co2_study = set_key(co2_study, key, DELETE)
     default = DEFAULT
-    for key in ("grid.import_price", "grid.demand_charges", "env.objective"):
+    for key in differing:
         default = set_key(default, key, DELETE)
     assert co2_study == default

@@ -12,6 +12,12 @@ export_t = min(max(-net_t, 0), export limit × h) (export beyond the limit is cu
   objective     sum of both, minus the stored-energy credit (the ledger); with_unmet_penalty adds the
                 unmet-EV-energy penalty, which the LP minimises with it, the reward sums to, model
                 selection and the share of the optimum's saving score
+EV delivery follows one rule for every controller: energy an EV lacks when due costs the unmet weight per
+kWh, which must exceed the most one kWh not delivered can save (`undelivered_kwh_saving`: the dearest import
+weight plus, per demand charge, its week's rate × 1 / h kW of peak that one kWh in one step makes). Then no
+controller, agent or LP lowers its score by leaving an EV short; `check_unmet_weight` stops a config whose
+weight is lower before any job. For the default tariff: 19 USD/kW-month × 7 / 30.42 = 4.37 USD/kW a week,
+× 2 kW for a kWh in a 30-minute step = 8.74 USD, + 0.21 USD/kWh peak energy = 8.95 USD.
 The ledger: every episode starts at the battery's initial energy. Energy left above it at the end is worth
 what it will displace: one-way efficiency × the episode's mean w per stored kWh; energy taken below it is
 debited at that value. So spending the battery at the end of an episode is not scored as a saving.
@@ -23,12 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from solarev.config import check_choice
-from solarev.site.grid import DAYS_PER_MONTH, DemandCharge, GridSignals
+from solarev.config import ConfigError, check_choice
+from solarev.env.episodes import DAYS_PER_WEEK
+from solarev.site.grid import DAYS_PER_MONTH, DemandCharge, GridSignals, grid_signals
+from solarev.site.model import config_step_hours, site_time
 
 OBJECTIVES = ("co2", "cost")
 # The config's `env` keys Objective.from_config reads: every job that scores or rewards gets them.
 OBJECTIVE_KEYS = ("objective", "carbon_price_usd_per_t")
+UNMET_WEIGHT_KEY = "env.unmet_energy_weight_kg_per_kwh"
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,44 @@ def with_unmet_penalty(objective: Any, unmet_kwh: Any, unmet_weight: float) -> A
     """The objective plus unmet EV energy at its penalty (config env.unmet_energy_weight_kg_per_kwh, in the
     objective's unit per kWh): an EV left uncharged costs what it costs in the LP and the reward."""
     return objective + unmet_weight * unmet_kwh
+
+
+def undelivered_kwh_saving(
+    objective: Objective, grid: GridSignals, episode_steps: int, step_hours: float
+) -> float:
+    """The most one kWh not delivered to an EV can save, in the objective's unit: its dearest import and the
+    peak it would add to every demand charge's window in one step, at the charges' rates for an episode of
+    `episode_steps`."""
+    peaks = sum(objective.demand_rate(charge, episode_steps, step_hours) for charge in grid.demand_charges)
+    return float(objective.import_weight(grid).max(initial=0.0)) + peaks / step_hours
+
+
+def check_unmet_weight(
+    unmet_weight: float, objective: Objective, grid: GridSignals, episode_steps: int, step_hours: float
+) -> None:
+    """Stop where leaving an EV short could pay (the module's docstring), naming the key and the floor."""
+    floor = undelivered_kwh_saving(objective, grid, episode_steps, step_hours)
+    if unmet_weight <= floor:
+        raise ConfigError(
+            f"{UNMET_WEIGHT_KEY}: {unmet_weight:g} is not above {floor:.2f} {objective.unit}, what one kWh "
+            "not delivered to an EV can save (its import and the demand-charge peak it adds in one step); "
+            "a lower penalty lets controllers leave EVs short to lower their bill"
+        )
+
+
+def check_ev_delivery(config: Mapping[str, Any]) -> None:
+    """check_unmet_weight for the config's tariff, site steps and longest episode (a week or
+    episodes.episode_days)."""
+    time = site_time(config["site"])
+    step_hours = config_step_hours(config["site"])
+    days = max(DAYS_PER_WEEK, config["episodes"]["episode_days"])
+    check_unmet_weight(
+        config["env"]["unmet_energy_weight_kg_per_kwh"],
+        Objective.from_config(config["env"]),
+        grid_signals(config["grid"], time),
+        round(days * 24 / step_hours),
+        step_hours,
+    )
 
 
 def pro_rated(usd_per_kw_month: float, n_steps: int, step_hours: float) -> float:
