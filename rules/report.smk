@@ -85,6 +85,8 @@ rule comparison:
         site=keys("site", "name", *SITE_LOCATION_KEYS, *SITE_MODEL_KEYS),
         grid=keys("grid", *GRID_KEYS),
         objective=keys("env", *OBJECTIVE_KEYS),
+        # The information tier of the agents, rule_level and the MPC (the summary's tier column).
+        forecasts=keys("env", "forecasts")["forecasts"],
         # The title page names the configuration: its hash changes with any key, so the PDF is redrawn.
         config_hash=config_hash(config),
         config_files=config_file_names(workflow.configfiles),

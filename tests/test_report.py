@@ -53,6 +53,8 @@ SITE_CONFIG = {
 }
 GRID_CONFIG = TEST_CONFIG["grid"]
 
+FORECASTS = TEST_CONFIG["env"]["forecasts"]
+
 
 def episode(week: int, factor: float) -> xr.Dataset:
     """Two hourly days of a site whose grid import (and so CO2) scales with `factor`, days differing."""
@@ -171,7 +173,7 @@ def test_runs_on_other_steps_are_refused(runs: list[Run], tmp_path: Path):
 
 
 def test_summary_is_the_iqm_of_kpis_csv_with_intervals_over_seeds(kpis: pd.DataFrame):
-    summary = tables.summary_table(kpis, BOOTSTRAP).set_index(["controller", "kpi"])
+    summary = tables.summary_table(kpis, BOOTSTRAP, FORECASTS).set_index(["controller", "kpi"])
     rule_based = summary.loc[("rule_based", "co2_kg")]
     assert rule_based["point"] == rule_based["low"] == rule_based["high"]
     assert rule_based["point"] == pytest.approx(kpis.loc[kpis["controller"] == "rule_based", "co2_kg"].mean())
@@ -188,7 +190,7 @@ def test_weekly_table_gives_each_week_its_own_interval(kpis: pd.DataFrame):
 
 
 def test_best_agent_its_typical_seed_and_the_days_shown(kpis: pd.DataFrame, runs: list[Run]):
-    summary = tables.summary_table(kpis, BOOTSTRAP)
+    summary = tables.summary_table(kpis, BOOTSTRAP, FORECASTS)
     assert tables.agent_names(kpis) == ["sac", "ppo"]
     assert tables.best_agent(summary, tables.agent_names(kpis)) == "sac"
     assert tables.representative_seed(kpis, "sac") == 2  # factors 0.7, 0.8, 0.75: median 0.75
@@ -320,6 +322,7 @@ def test_comparison_pdf_pages_and_table_text(
         site_config=SITE_CONFIG,
         grid_config=GRID_CONFIG,
         objective=Objective("co2", 0.0),
+        forecasts=FORECASTS,
         config_files=["config/test.yaml"],
         config_hash="0123456789ab",
         code_version="solarev 0.1.0",

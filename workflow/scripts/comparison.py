@@ -29,6 +29,7 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
         site_config=smk.params.site,
         grid_config=smk.params.grid,
         objective=Objective.from_config(smk.params.objective),
+        forecasts=smk.params.forecasts,
         config_files=smk.params.config_files,
         config_hash=smk.params.config_hash,
         code_version=code_version(),

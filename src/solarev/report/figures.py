@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from solarev import palette
+from solarev.report.tables import BOUNDS
 from solarev.site.model import hour_of_day
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -45,7 +46,7 @@ CONTROLLER_LABELS = {
     "rule_based": "Rule-based",
     "rule_tuned": "Tuned rule",
     "rule_level": "Window-level rule",
-    "mpc": "MPC (forecasts)",
+    "mpc": "MPC",
     "mpc_perfect": "MPC (perfect forecasts)",
     "optimum": "LP optimum",
 }
@@ -125,6 +126,17 @@ def summary_cells(summary: pd.DataFrame, controllers: Sequence[str], kpis: Seque
     return cells
 
 
+def tier_tag(summary: pd.DataFrame, controller: str) -> str:
+    """The summary's tier of `controller`, short, 'bound' where it is one (solarev.report.tables)."""
+    tier = summary.loc[summary["controller"] == controller, "tier"].iloc[0]
+    short = {
+        "realistic forecasts": "realistic",
+        "perfect forecasts": "perfect fc.",
+        "whole episode": "whole week",
+    }
+    return f"{short[tier]}{' (bound)' if controller in BOUNDS else ''}"
+
+
 def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
     controllers = list(dict.fromkeys(summary["controller"]))
     kpis = list(KPIS)
@@ -134,7 +146,7 @@ def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
     table = ax.table(
         cellText=summary_cells(summary, controllers, kpis),
         rowLabels=[kpi_label(kpi) for kpi in kpis],
-        colLabels=[controller_label(c) for c in controllers],
+        colLabels=[f"{controller_label(c)}\n{tier_tag(summary, c)}" for c in controllers],
         cellLoc="center",
         loc="upper center",
         bbox=[0.3, 0.08, 0.7, 0.9],

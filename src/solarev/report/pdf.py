@@ -14,6 +14,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from solarev.control import CONTROLLERS
+from solarev.env.forecasts import tier
 from solarev.env.objective import Objective
 from solarev.report import figures, tables
 from solarev.report.layout import SIZING_PAGE
@@ -33,6 +34,7 @@ class ComparisonInputs:
     site_config: Mapping[str, Any]  # the config's `site` keys the title page names
     grid_config: Mapping[str, Any]  # the config's `grid` keys (the tariff the title page states)
     objective: Objective  # what the shares are of (config env.objective)
+    forecasts: Mapping[str, str]  # config env.forecasts: the tier of the agents, rule_level and the MPC
     config_files: Sequence[str]
     config_hash: str
     code_version: str
@@ -60,11 +62,12 @@ def share_text(summary: pd.DataFrame, controller: str, share: str = "optimum_sha
 
 
 def headline(
-    summary: pd.DataFrame, agents: Sequence[str], confidence: float, objective: Objective
+    summary: pd.DataFrame, agents: Sequence[str], confidence: float, objective: Objective, look_ahead: str
 ) -> list[str]:
     """The answer: what the optimum saves on the objective and in CO2 (both settled for the stored energy
     left), how much of it each controller (the user's among them) gets, cost and CO2 per controller, and the
-    EV energy the agents leave unmet (the price an agent may pay for its saving)."""
+    EV energy the agents leave unmet (the price an agent may pay for its saving). `look_ahead`: the tier of
+    the controllers and agents that read env.forecasts."""
     point = summary.set_index(["kpi", "controller"])["point"]
     settled, co2 = point["objective"], point["co2_kg"]
     saving = settled["uncontrolled"] - settled["optimum"]
@@ -77,7 +80,7 @@ def headline(
         f"Objective: {objective.name}. The LP optimum (perfect foresight) saves {saving:,.0f} "
         f"{objective.unit} per week, {saving / settled['uncontrolled']:.1%} of the uncontrolled site's "
         f"{settled['uncontrolled']:,.0f}, and {co2_saving:,.0f} kg CO2 (settled for the stored energy left).",
-        "Share of the objective's saving (and of the CO2 saving): "
+        f"Share of the objective's saving (and of the CO2 saving), forecasting on {look_ahead}: "
         + "; ".join(
             f"{figures.controller_label(c)} {share_text(summary, c)} "
             f"({share_text(summary, c, 'optimum_share_co2')})"
@@ -85,7 +88,7 @@ def headline(
             if c in settled
         )
         + ".",
-        f"Agents, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
+        f"Agents on {look_ahead}, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
         + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked)
         + ".",
         "Per week, cost (energy + demand charges - export) and CO2: "
@@ -153,7 +156,7 @@ def sizing_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
 def build_comparison(
     inputs: ComparisonInputs, bootstrap: tables.Bootstrap, date: str | None = None
 ) -> Comparison:
-    summary = tables.summary_table(inputs.kpis, bootstrap)
+    summary = tables.summary_table(inputs.kpis, bootstrap, inputs.forecasts)
     agents = tables.agent_names(inputs.kpis)
     agent = tables.best_agent(summary, agents)
     seed = tables.representative_seed(inputs.kpis, agent)
@@ -188,7 +191,9 @@ def build_comparison(
             code_version=inputs.code_version,
             date=date or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             study=study_lines(inputs),
-            headline=headline(summary, agents, bootstrap.confidence, inputs.objective),
+            headline=headline(
+                summary, agents, bootstrap.confidence, inputs.objective, tier(inputs.forecasts)
+            ),
         )
     )
     return Comparison(summary=summary, title=title, pages=pages)

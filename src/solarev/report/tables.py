@@ -15,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from solarev.control import CONTROLLERS
+from solarev.env.forecasts import PERFECT_TIER, REALISTIC_TIER, WHOLE_EPISODE_TIER, tier
 from solarev.evaluate.stats import stratified_bootstrap_iqm
 from solarev.report.collect import KPI_COLUMNS
 
@@ -28,6 +29,24 @@ class Bootstrap:
     @classmethod
     def from_config(cls, report: Mapping[str, Any]) -> "Bootstrap":
         return cls(report["bootstrap_reps"], report["confidence"], report["bootstrap_seed"])
+
+
+# The information tier of the controllers whose tier the config does not set: the rules read no forecast
+# (a site knows what they know), mpc_perfect and the optimum are bounds. The others (rule_level, the MPC,
+# the agents, the user's methods) read env.forecasts.
+FIXED_TIERS = {
+    "uncontrolled": REALISTIC_TIER,
+    "rule_based": REALISTIC_TIER,
+    "rule_tuned": REALISTIC_TIER,
+    "mpc_perfect": PERFECT_TIER,
+    "optimum": WHOLE_EPISODE_TIER,
+}
+BOUNDS = ("mpc_perfect", "optimum")
+
+
+def method_tier(controller: str, forecasts: Mapping[str, str]) -> str:
+    """What `controller` knew: realistic forecasts, perfect forecasts or the whole episode."""
+    return FIXED_TIERS.get(controller, tier(forecasts))
 
 
 def controller_order(kpis: pd.DataFrame) -> list[str]:
@@ -54,16 +73,25 @@ def interval_row(scores: np.ndarray, bootstrap: Bootstrap) -> dict[str, float]:
     return {"point": interval.point, "low": interval.low, "high": interval.high}
 
 
-def summary_table(kpis: pd.DataFrame, bootstrap: Bootstrap) -> pd.DataFrame:
-    """One row per controller and KPI (incl. optimum_share): IQM over runs × held-out weeks with its CI,
-    runs and weeks counted."""
+def summary_table(kpis: pd.DataFrame, bootstrap: Bootstrap, forecasts: Mapping[str, str]) -> pd.DataFrame:
+    """One row per controller and KPI (incl. optimum_share): its information tier (under the config's
+    env.forecasts), IQM over runs × held-out weeks with its CI, runs and weeks counted."""
     rows = []
     for controller in controller_order(kpis):
         for kpi in KPI_COLUMNS:
             scores = score_matrix(kpis, controller, kpi)
             runs, weeks = scores.shape
             interval = interval_row(scores, bootstrap)
-            rows.append({"controller": controller, "kpi": kpi, **interval, "runs": runs, "weeks": weeks})
+            rows.append(
+                {
+                    "controller": controller,
+                    "tier": method_tier(controller, forecasts),
+                    "kpi": kpi,
+                    **interval,
+                    "runs": runs,
+                    "weeks": weeks,
+                }
+            )
     return pd.DataFrame(rows)
 
 
