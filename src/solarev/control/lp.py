@@ -29,6 +29,10 @@ term (a price per step, a peak variable with its constraints) without touching t
 arithmetic is written so that linopy's legacy and v1 semantics agree (absent slots are filled
 explicitly), and HiGHS is reached in memory (io_api="direct"): no files, nothing downloaded.
 
+An MPC solves a small window every step, and linopy's model building costs about a hundred times HiGHS's
+solve of it; lp_arrays writes the same rows as arrays for highspy directly (a given battery only), and a
+test holds it to build_model's plan, so that the equations above stay the one definition.
+
 Sizing (WindowData.sizing set; solarev.control.sizing): capacity E and power P become variables, the
 battery's bounds read (1 - DoD) E <= e_t <= E and c_t, d_t <= P h, the battery restarts at
 max(initial SOC, 1 - DoD) E at each `restarts` step and the ledger holds at the last step before each
@@ -383,7 +387,8 @@ def lp_arrays(data: WindowData, objective: Objective, unmet_weight: float) -> Ar
     ]  # fmt: skip
     add_rows(grid, data.load_kwh - data.pv_kwh, np.full(n, np.inf))
     # peaks: p_c - i_t / h >= 0 in each charge's window
-    charge_of, at = np.nonzero([charge.in_window for charge in charges])
+    windows = np.array([charge.in_window for charge in charges], dtype=bool).reshape(len(charges), n)
+    charge_of, at = np.nonzero(windows)
     peaks = np.arange(len(at))
     add_rows(
         [(peaks, col["peak"][charge_of], 1.0), (peaks, col["import"][at], -1 / h)],
