@@ -17,7 +17,7 @@ kWh, which must exceed the most one kWh not delivered can save (`undelivered_kwh
 weight plus, per demand charge, its week's rate × 1 / h kW of peak that one kWh in one step makes). Then no
 controller, agent or LP lowers its score by leaving an EV short; `check_unmet_weight` stops a config whose
 weight is lower before any job. For the default tariff: 19 USD/kW-month × 7 / 30.42 = 4.37 USD/kW a week,
-× 2 kW for a kWh in a 30-minute step = 8.74 USD, + 0.21 USD/kWh peak energy = 8.95 USD.
+× 2 kW for a kWh in a 30-minute step = 8.74 USD, + 0.23 USD/kWh peak energy = 8.97 USD.
 The ledger: every episode starts at the battery's initial energy. Energy left above it at the end is worth
 what it will displace: one-way efficiency × the episode's mean w per stored kWh; energy taken below it is
 debited at that value. So spending the battery at the end of an episode is not scored as a saving.
