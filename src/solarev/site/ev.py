@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from solarev.site.calendar import weekday_factor
-from solarev.site.model import SiteDataError, config_step_hours, site_time
+from solarev.site.model import SiteDataError, config_step_hours, local_days, local_steps, site_time
 from solarev.site.session_log import read_session_log
 
 SOCKET_COLUMNS = ["socket", "charger", "vehicle_class", "power_kw", "battery_kwh"]
@@ -149,14 +149,15 @@ def class_sessions(
     """(sessions, turned-away arrivals) of one vehicle class over every day. A session takes a random free
     socket of its class, or waits for the one that frees first."""
     step_minutes = site["time_step_minutes"]
-    steps_per_day = 24 * 60 // step_minutes
-    n_steps = site["days"] * steps_per_day
+    time = site_time(site)
     max_wait = int(ev["max_wait_minutes"] // step_minutes)
     own = sockets[sockets["vehicle_class"] == name]
     socket_ids, chargers = own["socket"].to_numpy(), own["charger"].to_numpy()
     free_at = np.zeros(len(own), dtype=int)
     power, battery = vehicle["charger_power_kw"], vehicle["battery_kwh"]
-    days = pd.date_range(f"{site['year']}-01-01", periods=site["days"], freq="D")
+    days = local_days(time, site["days"])
+    # Closing and arrivals are local clock times, placed on the steps by the time index (daylight saving).
+    closings = local_steps(time, days + pd.Timedelta(hours=ev["closing_hour"]))
     rows, turned_away = [], []
     for day, count in enumerate(daily_counts(days, vehicle["sessions_per_day"], ev, rng)):
         hours = arrival_hours(count, ev, rng)
@@ -165,13 +166,12 @@ def class_sessions(
             (1 - arrival_soc(count, vehicle["arrival_soc"], rng)) * battery, power * stay / 60
         )
         dwell = steps_for(stay, step_minutes)
-        closing = day * steps_per_day + ev["closing_hour"] * 60 // step_minutes
-        for hour, kwh, steps in zip(hours, energy, dwell, strict=True):
-            arrival = day * steps_per_day + int(hour * 60 // step_minutes)
+        arrivals = local_steps(time, days[day] + pd.to_timedelta(hours, unit="h"))
+        for arrival, kwh, steps in zip(arrivals.tolist(), energy, dwell, strict=True):
             free = np.flatnonzero(free_at <= arrival)
             slot = free[rng.integers(len(free))] if len(free) else int(np.argmin(free_at))
             start = max(arrival, int(free_at[slot]))
-            reason = unserved_reason(arrival, start, start + steps, closing, n_steps, max_wait, ev)
+            reason = unserved_reason(arrival, start, start + steps, closings[day], len(time), max_wait, ev)
             if reason:
                 turned_away.append(
                     {"vehicle_class": name, "day": day, "arrival_step": arrival, "reason": reason}

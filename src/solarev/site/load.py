@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 
 from solarev.site.calendar import day_of_step, is_holiday, mean_one, month_factor, site_days, weekday_factor
-from solarev.site.model import hour_of_day, site_time, time_step_hours
+from solarev.site.model import hour_of_day, site_time
 from solarev.site.tables import indexed_by_time, onto_steps
 
 
-def hourly_shape(time: pd.DatetimeIndex, mall: Mapping[str, Any]) -> np.ndarray:
-    """Relative load per step: `open_hours_shape` for the open hour it falls in, and while closed
-    `closed_share` of the mean open value (cooling, lights and refrigeration kept on)."""
+def hourly_shape(hour: np.ndarray, mall: Mapping[str, Any]) -> np.ndarray:
+    """Relative load in each local hour of day `hour` (0-23): `open_hours_shape` for the open hour, and while
+    closed `closed_share` of the mean open value (cooling, lights and refrigeration kept on)."""
     open_shape = np.asarray(mall["open_hours_shape"], dtype=float)
-    hour = np.floor(hour_of_day(time)).astype(int)
     is_open = (hour >= mall["opening_hour"]) & (hour < mall["closing_hour"])
     position = np.clip(hour - mall["opening_hour"], 0, len(open_shape) - 1)
     return np.where(is_open, open_shape[position], mall["closed_share"] * open_shape.mean())
@@ -42,15 +41,15 @@ def day_noise(n_days: int, sd: float, seed: int) -> np.ndarray:
 
 
 def shaped_load_kw(time: pd.DatetimeIndex, mall: Mapping[str, Any]) -> np.ndarray:
-    """kW per step: each day's shape scaled by its factors and noise, the whole period normalised so that
-    its mean daily energy is exactly `daily_kwh` (the configured figure stays the yearly mean)."""
+    """kW per step: the shape at the step's local hour, each day scaled by its factors and noise so that a
+    24-hour day's energy is its factor times `daily_kwh`, the factors averaging one over the period (the
+    configured figure stays the yearly mean). Under daylight saving the 23-hour day lacks an hour's load
+    and the 25-hour day has one more: every local hour keeps its power."""
     days = site_days(time)
     factors = day_factors(days, mall) * day_noise(len(days), mall["day_to_day_sd"], mall["seed"])
-    shape = hourly_shape(time, mall)
-    daily_shape_kwh = pd.Series(shape * time_step_hours(time)).groupby(day_of_step(time)).transform("sum")
-    # Each day first sums to its own factor, then the factors are made to average one.
-    per_day = shape / daily_shape_kwh.to_numpy() * mean_one(factors)[day_of_step(time)]
-    return per_day * mall["daily_kwh"]
+    shape = hourly_shape(np.floor(hour_of_day(time)).astype(int), mall)
+    full_day_kwh = hourly_shape(np.arange(24), mall).sum()
+    return shape / full_day_kwh * mean_one(factors)[day_of_step(time)] * mall["daily_kwh"]
 
 
 def load_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> np.ndarray:

@@ -111,7 +111,10 @@ class Site:
 
 
 def site_time(site_config: Mapping[str, Any]) -> pd.DatetimeIndex:
-    """Start of every simulation step, local time: `days` days from 1 January at `time_step_minutes`."""
+    """Start of every simulation step, local time: `days` × 24 hours from local midnight on 1 January at
+    `time_step_minutes`. Steps are equal lengths of elapsed time, so under daylight saving the local day of
+    the spring switch has an hour of steps fewer and the autumn one an hour more; consumers read local
+    hours and days from this index (hour_of_day, local_steps), never from a count of steps."""
     minutes = site_config["time_step_minutes"]
     return pd.date_range(
         f"{site_config['year']}-01-01",
@@ -120,6 +123,26 @@ def site_time(site_config: Mapping[str, Any]) -> pd.DatetimeIndex:
         tz=site_config["timezone"],
         name="time",
     )
+
+
+def local_days(time: pd.DatetimeIndex, days: int) -> pd.DatetimeIndex:
+    """The first `days` local calendar days of a site_time index, as naive local midnights: the days that
+    the generators place events on (under daylight saving the index may end an hour into the next day or an
+    hour before the last day's end; that hour holds no events of its own)."""
+    return time.normalize().unique()[:days].tz_localize(None)
+
+
+def local_steps(time: pd.DatetimeIndex, clock: pd.DatetimeIndex) -> np.ndarray:
+    """The step of a site_time index each naive local clock time falls in (len(time) past its end). Under
+    daylight saving a time that the spring switch skips falls in the first step after the gap, and one that
+    the autumn switch repeats in its first occurrence."""
+    stamps = clock.tz_localize(
+        time.tz, ambiguous=np.ones(len(clock), dtype=bool), nonexistent="shift_forward"
+    )
+    # In nanoseconds: a clock time off the index's resolution is inside a step, not an error.
+    starts, at = time.as_unit("ns").asi8, stamps.as_unit("ns").asi8
+    steps = np.searchsorted(starts, at, side="right") - 1
+    return np.where(at >= starts[-1] + pd.Timedelta(time.freq).value, len(time), steps)
 
 
 def time_step_hours(time: pd.DatetimeIndex) -> float:
