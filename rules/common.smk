@@ -5,25 +5,31 @@ import sys
 from pathlib import Path
 
 from solarev.codebase import solarev_closure
-from solarev.config import ConfigError, section_keys, validate_config
+from solarev.config import (
+    ConfigError,
+    check_config_files,
+    report_lines,
+    section_keys,
+    validate_config,
+)
 from solarev.env.objective import check_ev_delivery
 from solarev.evaluate.methods import study_methods
 from solarev.site.bess import capacity_label, sweep_capacities
-from solarev.site.grid import check_grid
-from solarev.site.model import site_time
+from solarev.site.inputs import SITE_CHECKS
 
 REPO = Path(workflow.basedir)
 CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
 SCRIPTS = REPO / "workflow" / "scripts"
 
 try:
-    validate_config(config, CONFIG_SCHEMA)
-    check_grid(config["grid"], site_time(config["site"]))
-    check_ev_delivery(config)
+    # Snakemake has read the config files already, but keeps the last of a key given twice: read them again,
+    # strictly. Then every problem of the config at once, the data files it names included.
+    check_config_files(workflow.configfiles)
+    validate_config(config, CONFIG_SCHEMA, (*SITE_CHECKS, check_ev_delivery))
     # Every method's name, once: reference, user and saved controllers and the algorithms.
     METHODS = study_methods(config)
 except ConfigError as error:
-    sys.exit(f"solarev: invalid configuration: {error}")
+    sys.exit(report_lines(error))
 
 
 def one_of(names):

@@ -75,7 +75,7 @@ BAD_INPUTS = [
     ("ev.classes", {}, "ev.classes"),
     ("ev.arrival_peak.share", 1.5, "ev.arrival_peak.share"),
     ("ev.arrival_peak.start_hour", 6, "ev.arrival_peak"),
-    ("ev.closing_hour", 8, "ev:"),
+    ("ev.closing_hour", 8, "ev.opening_hour: 9 must be before ev.closing_hour (8)"),
     ("bess.depth_of_discharge", 0, "bess.depth_of_discharge"),
     ("bess.round_trip_efficiency", 1.2, "bess.round_trip_efficiency"),
     ("bess.design_factor", -1, "bess.design_factor"),

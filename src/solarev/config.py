@@ -1,8 +1,10 @@
-"""Configuration validation: one clear line naming the offending key, before any job runs."""
+"""Configuration validation: every problem of a config at once, one line each naming its key (or its file
+and line), before any job runs."""
 
 import datetime
+import math
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,17 @@ import yaml
 
 
 class ConfigError(ValueError):
-    """A configuration value that the workflow cannot run with."""
+    """Configuration values that the workflow cannot run with: one problem per line, each naming its key."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# Keys that moved, old dotted name -> new: a config still using one is told where the key went.
+RENAMED_KEYS = {"control.mpc.forecasts": "env.forecasts"}
+# Lines of one report: enough to migrate an older config in one pass, short enough to read.
+MAX_REPORTED = 20
 
 
 def check_choice(value: Any, allowed: Iterable[str], key: str) -> None:
@@ -26,6 +38,60 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+class StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (plain YAML keeps the last value silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """A config file read strictly: ConfigError naming the file (and line) when it does not parse, gives a
+    key twice, is empty or is not a mapping of sections."""
+    try:
+        with open(path) as handle:
+            config = yaml.load(handle, Loader=StrictLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise ConfigError(f"{path} line {mark.line + 1}: {error.problem}") from None
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    if config is None:
+        raise ConfigError(f"{path}: empty file (needs the config's sections; copy config/config.yaml)")
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path} line 1: a {type(config).__name__}, not a mapping of sections (site: ...)")
+    return config
+
+
+def check_config_files(paths: Iterable[str | Path]) -> None:
+    """ConfigError listing every config file that read_config_file refuses."""
+    problems = []
+    for path in paths:
+        try:
+            read_config_file(path)
+        except ConfigError as error:
+            problems += error.problems
+    if problems:
+        raise ConfigError(*problems)
+
+
+def report_lines(error: ConfigError, prefix: str = "solarev: invalid configuration: ") -> str:
+    """The problems of `error`, one line each after `prefix`, at most MAX_REPORTED and a count of the rest."""
+    lines = [prefix + problem for problem in error.problems[:MAX_REPORTED]]
+    if len(error.problems) > MAX_REPORTED:
+        lines.append(f"{prefix}... and {len(error.problems) - MAX_REPORTED} more problems")
+    return "\n".join(lines)
+
+
 def key_name(path: Iterable[Any]) -> str:
     """Dotted key for a JSON path, with list positions in brackets: training.seeds[2]."""
     name = ""
@@ -34,13 +100,27 @@ def key_name(path: Iterable[Any]) -> str:
     return name or "<top level>"
 
 
-def describe_schema_error(error: jsonschema.ValidationError) -> str:
+def unknown_keys(key: str, unknown: Iterable[str], allowed: str) -> list[str]:
+    """One line for the keys the schema does not know under `key`, one each for those that were renamed."""
+    prefix = "" if key == "<top level>" else f"{key}."
+    renamed = [name for name in unknown if prefix + name in RENAMED_KEYS]
+    lines = [f"{prefix}{name}: renamed to {RENAMED_KEYS[prefix + name]}" for name in renamed]
+    others = [name for name in unknown if name not in renamed]
+    if others:
+        lines.append(f"{key}: unknown key {', '.join(map(repr, others))} (allowed: {allowed})")
+    return lines
+
+
+def describe_schema_error(error: jsonschema.ValidationError) -> list[str]:
     key = key_name(error.absolute_path)
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "additionalProperties":
         allowed = ", ".join(sorted(schema.get("properties", {})))
-        unknown = sorted(set(error.instance) - set(schema.get("properties", {})))
-        return f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {allowed})"
+        return unknown_keys(key, sorted(set(error.instance) - set(schema.get("properties", {}))), allowed)
+    return [describe_value_error(error, key, schema)]
+
+
+def describe_value_error(error: jsonschema.ValidationError, key: str, schema: Mapping[str, Any]) -> str:
     if error.validator == "required":
         return f"{key}: {error.message.replace('is a required property', 'is missing')}"
     if error.validator == "enum":
@@ -54,28 +134,71 @@ def describe_schema_error(error: jsonschema.ValidationError) -> str:
     return f"{key}: {error.message}"
 
 
-def check_schema(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+def schema_problems(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """Every key the schema rejects, in key order, one line each."""
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda error: list(map(str, error.absolute_path)))
-    if errors:
-        raise ConfigError(describe_schema_error(errors[0]))
+    return [line for error in errors for line in describe_schema_error(error)]
+
+
+def non_finite_problems(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """A line for every NaN or infinite number in the config: the schema's ranges let them through (NaN
+    compares false with every bound, inf has no upper bound on most keys)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{key_name(path)}: {value} is not a finite number"]
+    if isinstance(value, Mapping):
+        return [line for name, item in value.items() for line in non_finite_problems(item, (*path, name))]
+    if isinstance(value, list):
+        return [
+            line for index, item in enumerate(value) for line in non_finite_problems(item, (*path, index))
+        ]
+    return []
+
+
+def check_unique_names(entries: Sequence[Mapping[str, Any]], key: str) -> None:
+    """ConfigError naming the second of two entries of the list `key` with one `name`: results are keyed by
+    name, so the later would replace the earlier."""
+    first: dict[str, int] = {}
+    problems = []
+    for position, entry in enumerate(entries):
+        name = entry["name"]
+        if name in first:
+            problems.append(
+                f"{key}[{position}].name: {name!r} is also {key}[{first[name]}]'s; names must differ"
+            )
+        first.setdefault(name, position)
+    if problems:
+        raise ConfigError(*problems)
+
+
+def check_names(config: Mapping[str, Any]) -> None:
+    """Lists whose entries are referred to by name: demand charges (their KPI column and bill line)."""
+    check_unique_names(config["grid"]["demand_charges"], "grid.demand_charges")
 
 
 def check_hours(config: Mapping[str, Any]) -> None:
+    # Each window by its two keys, so that the message names exactly what to change.
     windows = {
-        "ev": (config["ev"]["opening_hour"], config["ev"]["closing_hour"]),
-        "ev.arrival_peak": (
-            config["ev"]["arrival_peak"]["start_hour"],
-            config["ev"]["arrival_peak"]["end_hour"],
-        ),
-        "mall_load": (config["mall_load"]["opening_hour"], config["mall_load"]["closing_hour"]),
-        "bess": (config["bess"]["deficit_start_hour"], config["bess"]["deficit_end_hour"]),
+        "ev": ("opening_hour", "closing_hour"),
+        "ev.arrival_peak": ("start_hour", "end_hour"),
+        "mall_load": ("opening_hour", "closing_hour"),
+        "bess": ("deficit_start_hour", "deficit_end_hour"),
     }
-    for section, (start, end) in windows.items():
+    problems = []
+    for section, (start_key, end_key) in windows.items():
+        values = config
+        for part in section.split("."):
+            values = values[part]
+        start, end = values[start_key], values[end_key]
         if start >= end:
-            raise ConfigError(f"{section}: the window's start hour {start} must be before its end hour {end}")
-    opening, closing = windows["ev"]
-    peak_start, peak_end = windows["ev.arrival_peak"]
+            problems.append(f"{section}.{start_key}: {start} must be before {section}.{end_key} ({end})")
+    if problems:
+        raise ConfigError(*problems)
+    opening, closing = config["ev"]["opening_hour"], config["ev"]["closing_hour"]
+    peak_start, peak_end = (
+        config["ev"]["arrival_peak"]["start_hour"],
+        config["ev"]["arrival_peak"]["end_hour"],
+    )
     if peak_start < opening or peak_end > closing:
         raise ConfigError(
             f"ev.arrival_peak: hours {peak_start}-{peak_end} must lie within "
@@ -215,19 +338,44 @@ def check_mpc(config: Mapping[str, Any]) -> None:
         )
 
 
-def validate_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
-    """Raise ConfigError naming the first bad key: schema types and ranges, then cross-key rules."""
-    check_schema(config, load_yaml(schema_path))
-    check_hours(config)
-    check_weeks(config)
-    check_files(config)
-    check_timezone(config)
-    check_holidays(config)
-    check_site_profiles(config)
-    check_bess(config)
-    check_bess_sizing(config)
-    check_training(config)
-    check_mpc(config)
+Check = Callable[[Mapping[str, Any]], None]
+# The cross-key rules, each raising ConfigError; they read a config whose keys, types and ranges are right.
+CROSS_KEY_CHECKS: tuple[Check, ...] = (
+    check_hours,
+    check_weeks,
+    check_files,
+    check_timezone,
+    check_holidays,
+    check_site_profiles,
+    check_names,
+    check_bess,
+    check_bess_sizing,
+    check_training,
+    check_mpc,
+)
+
+
+def validate_config(
+    config: Mapping[str, Any], schema_path: str | Path, more_checks: Sequence[Check] = ()
+) -> None:
+    """Raise ConfigError listing every problem: the schema's keys, types and ranges and finite numbers
+    first; once those hold, every cross-key rule, then `more_checks` (the stages' own, which read data
+    files) — each rule's problems, so that one run lists what an edit has to fix."""
+    non_finite = non_finite_problems(config)
+    # -inf below a minimum is one problem, not two: the non-finite line names it.
+    flagged = {line.split(":")[0] for line in non_finite}
+    schema = [
+        line for line in schema_problems(config, load_yaml(schema_path)) if line.split(":")[0] not in flagged
+    ]
+    problems = schema + non_finite
+    if not problems:
+        for check in (*CROSS_KEY_CHECKS, *more_checks):
+            try:
+                check(config)
+            except ConfigError as error:
+                problems += error.problems
+    if problems:
+        raise ConfigError(*problems)
 
 
 def section_keys(config: Mapping[str, Any], section: str, keys: Iterable[str]) -> dict[str, Any]:

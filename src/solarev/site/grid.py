@@ -141,6 +141,30 @@ def check_grid(grid_config: Mapping[str, Any], time: pd.DatetimeIndex) -> None:
             read_signal(path, FILE_COLUMNS[key], time, f"grid.{key}")
 
 
+def check_something_to_save(
+    grid_config: Mapping[str, Any], env_config: Mapping[str, Any], time: pd.DatetimeIndex
+) -> None:
+    """ConfigError naming the keys when the objective (the config's env.objective) weighs nothing: every
+    controller would score 0 and every share of the optimum's saving be 0 / 0."""
+    if env_config["objective"] == "co2":
+        if not carbon_intensity(grid_config, time).any():
+            raise ConfigError(
+                "env.objective: co2, but grid.carbon_intensity_file is 0 at every step: nothing to save"
+            )
+        return
+    priced = (
+        import_price(grid_config["import_price"], time).any()
+        or grid_config["demand_charges"]
+        or grid_config["export_price_usd_per_kwh"] > 0
+        or env_config["carbon_price_usd_per_t"] > 0
+    )
+    if not priced:
+        raise ConfigError(
+            "env.objective: cost, but grid.import_price, grid.demand_charges, grid.export_price_usd_per_kwh "
+            "and env.carbon_price_usd_per_t price nothing: nothing to save (set a price or objective co2)"
+        )
+
+
 def grid_files(grid_config: Mapping[str, Any]) -> dict[str, str]:
     """The signal files the section names, by input name (rule inputs: editing one reruns its readers)."""
     files = {

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from solarev.site.model import SiteDataError, config_step_hours, site_time
+from solarev.site.tables import local_times
 
 LOG_COLUMNS = ["arrival", "departure", "energy_kwh", "vehicle_class"]
 OPTIONAL_COLUMNS = ["charger", "socket"]
@@ -31,21 +32,6 @@ def reject(bad: np.ndarray, problem: str) -> None:
     """SiteDataError naming the lines flagged in `bad` and what is wrong with them, if any are."""
     if bad.any():
         raise SiteDataError(f"ev.sessions_file {lines_text(bad)}: {problem}")
-
-
-def local_times(column: pd.Series, tz: str) -> pd.Series:
-    """Times of a log column in the site's zone: naive times are local, times with an offset (or Z) are
-    converted; unreadable or non-existent local times become NaT (reported by the caller)."""
-    text = column.astype(str).str.strip()
-    with_offset = text.str.contains(r"(?:[+-]\d\d:?\d\d|Z)$")
-    naive = pd.to_datetime(text[~with_offset], errors="coerce", format="ISO8601")
-    aware = pd.to_datetime(text[with_offset], errors="coerce", format="ISO8601", utc=True)
-    return pd.concat(
-        [
-            naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT"),
-            aware.dt.tz_convert(tz),
-        ]
-    ).sort_index()
 
 
 def read_session_log(frame: pd.DataFrame, ev: Mapping[str, Any], site: Mapping[str, Any]) -> pd.DataFrame:

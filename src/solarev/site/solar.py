@@ -133,7 +133,7 @@ def clear_sky_weather(
 def weather_from_file(frame: pd.DataFrame, time: pd.DatetimeIndex) -> pd.DataFrame:
     """A user's weather table (time, ghi, dni, dhi [W/m2], temp_air [C], optional relative_humidity [%])
     brought onto the simulation steps by time interpolation."""
-    table = indexed_by_time(frame, time.tz, "weather file", WEATHER_FILE_COLUMNS)
+    table = indexed_by_time(frame, time.tz, "solar.weather.file", WEATHER_FILE_COLUMNS)
     if "relative_humidity" not in table:
         table["relative_humidity"] = relative_humidity(table["temp_air"].to_numpy(), table["temp_air"].mean())
     return onto_steps(table, time)
