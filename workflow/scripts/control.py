@@ -8,6 +8,7 @@ import solarev.logs
 from solarev.control.rule_tuned import RuleThresholds
 from solarev.env.episodes import week_windows
 from solarev.env.gym_env import make_env
+from solarev.env.objective import Objective
 from solarev.evaluate.controllers import evaluate_controller
 from solarev.evaluate.runs import write_evaluation
 from solarev.site.model import SITE_FILES, load_site
@@ -29,14 +30,18 @@ evaluation, dispatches = evaluate_controller(
     rule_thresholds=thresholds and RuleThresholds.from_dict(json.loads(Path(thresholds).read_text())),
     custom=smk.params.custom,  # a user controller's module:function (control.custom), else None
 )
+# The LP minimises the configured objective: its log is in the objective's unit (kg CO2 or USD).
+unit = Objective.from_config(smk.params.env).unit
 for dispatch in dispatches:
-    replayed = evaluation.kpis.loc[dispatch.window.label, "co2_kg"]
+    replayed = evaluation.kpis.loc[dispatch.window.label, "objective"]
     log.info(
-        "week %d: LP %.2f kg CO2, replayed in CityLearn %.2f kg (gap %+.4f%%), HiGHS %.2f s",
+        "week %d: LP objective %.2f %s, replayed in CityLearn %.2f %s (gap %+.4f%%), HiGHS %.2f s",
         dispatch.window.label,
-        dispatch.co2_kg,
+        dispatch.objective,
+        unit,
         replayed,
-        100 * (replayed - dispatch.co2_kg) / dispatch.co2_kg,
+        unit,
+        100 * (replayed - dispatch.objective) / abs(dispatch.objective),
         dispatch.solve_seconds,
     )
 log.info("%s KPIs per test week:\n%s", controller, evaluation.kpis.to_string())
