@@ -137,24 +137,37 @@ def tier_tag(summary: pd.DataFrame, controller: str) -> str:
     return f"{short[tier]}{' (bound)' if controller in BOUNDS else ''}"
 
 
+def summary_font_size(columns: int) -> float:
+    """The summary table's font: the body's less one up to seven columns, half a point less per column
+    beyond, never below 5."""
+    return max(5.0, FONT_SIZE - 1 - 0.5 * max(0, columns - 7))
+
+
 def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
     controllers = list(dict.fromkeys(summary["controller"]))
     kpis = list(KPIS)
     figure = page("Summary: every controller on the held-out test weeks (per week)")
     ax = figure.add_subplot()
     ax.axis("off")
+    # From eight columns on, headers at the body font overlap: the font shrinks with the column count and
+    # each header wraps to the width its column has.
+    font_size = summary_font_size(len(controllers))
+    width = max(6, round(120 / (len(controllers) * font_size / FONT_SIZE)))
+    headers = [textwrap.fill(controller_label(c), width) + f"\n{tier_tag(summary, c)}" for c in controllers]
     table = ax.table(
         cellText=summary_cells(summary, controllers, kpis),
         rowLabels=[kpi_label(kpi) for kpi in kpis],
-        colLabels=[f"{controller_label(c)}\n{tier_tag(summary, c)}" for c in controllers],
+        colLabels=headers,
         cellLoc="center",
         loc="upper center",
         bbox=[0.3, 0.08, 0.7, 0.9],
     )
     table.auto_set_font_size(False)
-    table.set_fontsize(FONT_SIZE - 1)
+    table.set_fontsize(font_size)
+    header_lines = max(header.count("\n") + 1 for header in headers)
     for (row, column), cell in table.get_celld().items():
         if row == 0:
+            cell.set_height(cell.get_height() * header_lines / 2)
             cell.set_text_props(fontweight="bold")
             cell.set_facecolor("#e8e8e8")
         elif row == 1:  # optimum_share: the headline
