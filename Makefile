@@ -27,6 +27,8 @@ install: $(BIN)/.installed
 
 run: install
 	@echo "solarev: building $(TARGET) for $(CONFIG) in $(DIRECTORY); logs in logs/, run times in benchmarks/"
+	@# The config file itself first: Snakemake's own message for an empty or unparsable one names no line.
+	@$(BIN)/python -m solarev.config $(CONFIG)
 	@# `--` ends the options: --resources and --configfile take several values and would swallow the target.
 	$(SNAKEMAKE) --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) -- $(TARGET)
 

@@ -35,3 +35,23 @@ def test_make_report_then_make_dag(after_make_run: Path):
     assert dag.returncode == 0, (dag.stdout + dag.stderr)[-4000:]
     for name in ("dag.svg", "rulegraph.svg"):
         assert (after_make_run / "results" / name).read_text().lstrip().startswith("<?xml"), name
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty file"),
+        ("- site\n- grid\n", "line 1: a list, not a mapping of sections"),
+        ("site:\n\tname: x\n", "line 2: found character '\\t' that cannot start any token"),
+    ],
+)
+def test_make_run_names_the_config_file_and_line(tmp_path: Path, text: str, message: str):
+    """The config file's own problems, which Snakemake reports without file or line, in one line each."""
+    config = tmp_path / "site.yaml"
+    config.write_text(text)
+    result = make("run", tmp_path / "out", configfile=config)
+    assert result.returncode != 0
+    prefix = "solarev: invalid configuration: "
+    lines = [line for line in result.stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1 and str(config) in lines[0] and message in lines[0]
+    assert not (tmp_path / "out").exists()

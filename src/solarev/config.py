@@ -3,6 +3,7 @@ and line), before any job runs."""
 
 import datetime
 import math
+import sys
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -382,3 +383,17 @@ def section_keys(config: Mapping[str, Any], section: str, keys: Iterable[str]) -
     """`config[section]` reduced to `keys`, in the order given: a rule's params, so that its jobs rerun when
     one of the keys it reads changes and for no other edit of the section."""
     return {key: config[section][key] for key in keys}
+
+
+def main(paths: Sequence[str]) -> None:
+    """`python -m solarev.config FILE...`: the config files' own problems in one line each. `make run` runs it
+    before Snakemake, which refuses an empty, non-mapping or tab-indented --configfile with two lines naming
+    neither the file nor the line, before the workflow's own checks can run."""
+    try:
+        check_config_files(paths)
+    except ConfigError as error:
+        sys.exit(report_lines(error))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
