@@ -7,6 +7,7 @@ advance (the published tariff, the clear-sky PV of astronomy, the demand windows
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import TEST_CONFIG
 from test_env_observation import WINDOW, episode_env_actions, episode_observations, sessions_changed_after
@@ -20,6 +21,7 @@ from solarev.env.forecasts import (
     REALISTIC_TIER,
     Forecaster,
     level_ratio,
+    local_day,
     tier,
 )
 from solarev.env.gym_env import Policy, SiteEnv, split_windows
@@ -135,10 +137,21 @@ def test_the_level_ratio_scales_last_weeks_load_by_todays() -> None:
     steps_per_day, period = 4, 8
     last_week = np.array([1.0, 2.0, 3.0, 4.0] * 2)
     values = np.concatenate([last_week, 1.5 * last_week])
-    ratio = level_ratio(values, period, steps_per_day)
+    day = np.arange(len(values)) // steps_per_day
+    ratio = level_ratio(values, period, day)
     np.testing.assert_array_equal(ratio[:period], 1.0)  # no past to compare with
     np.testing.assert_allclose(ratio[period:], 1.5)
-    np.testing.assert_array_equal(level_ratio(values * np.r_[np.ones(8), 9 * np.ones(8)], period, 4)[8:], 2.0)
+    np.testing.assert_array_equal(
+        level_ratio(values * np.r_[np.ones(8), 9 * np.ones(8)], period, day)[8:], 2.0
+    )
+
+
+def test_today_starts_at_local_midnight_under_daylight_saving() -> None:
+    """Europe/Madrid's spring day has 23 hours: the next day still starts at its midnight."""
+    time = pd.date_range("2023-03-25", periods=72, freq="h", tz="Europe/Madrid")
+    day = local_day(time)
+    assert np.bincount(day).tolist() == [24, 23, 24, 1]
+    assert time[np.argmax(day == 2)].hour == 0
 
 
 def test_the_tier_is_perfect_only_when_pv_load_and_arrivals_are() -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
 from solarev.config import check_choice
 from solarev.env.episodes import DAYS_PER_WEEK, Window
@@ -80,13 +81,19 @@ def seasonal_persistence(values: np.ndarray, now: np.ndarray, lead: np.ndarray, 
     return values[np.where(source >= 0, source, now)]
 
 
-def level_ratio(values: np.ndarray, period: int, steps_per_day: int) -> np.ndarray:
-    """Per step t: the sum of `values` since today's midnight up to t over the same steps `period` earlier,
-    clipped to LEVEL_RANGE (1 where that past does not exist or sums to nothing)."""
+def local_day(time: pd.DatetimeIndex) -> np.ndarray:
+    """Per step: the number of its local calendar day (by the clock, so that under daylight saving "today"
+    starts at local midnight, not a count of steps)."""
+    return np.unique(time.normalize().tz_localize(None), return_inverse=True)[1]
+
+
+def level_ratio(values: np.ndarray, period: int, day: np.ndarray) -> np.ndarray:
+    """Per step t: the sum of `values` since today's midnight (`day`: local_day) up to t over the same steps
+    `period` earlier, clipped to LEVEL_RANGE (1 where that past does not exist or sums to nothing)."""
     n = len(values)
     cumulative = np.concatenate([[0.0], np.cumsum(values)])
     t = np.arange(n)
-    midnight = t - t % steps_per_day
+    midnight = np.flatnonzero(np.diff(day, prepend=-1))[day]
     today = cumulative[t + 1] - cumulative[midnight]
     back = midnight - period
     earlier = np.where(
@@ -158,7 +165,8 @@ class Forecaster:
         self.training_windows = list(training_windows)
         self.index_now = clear_sky_index_known(site)
         self.index_day = daily_clear_sky_index(site, self.index_now)
-        self.load_level = level_ratio(site.load_kwh, DAYS_PER_WEEK * site.steps_per_day, site.steps_per_day)
+        self.day = local_day(site.time)
+        self.load_level = level_ratio(site.load_kwh, DAYS_PER_WEEK * site.steps_per_day, self.day)
 
     @cached_property
     def arrivals(self) -> ArrivalProfile:
@@ -170,7 +178,7 @@ class Forecaster:
         target = np.minimum(now + lead, site.n_steps - 1)
         if self.methods["pv"] == "perfect":
             return site.pv_kwh[target]
-        same_day = target // site.steps_per_day == now // site.steps_per_day
+        same_day = self.day[target] == self.day[now]
         index = np.where(same_day, self.index_now[now], self.index_day[now])
         return site.pv_clear_sky_kwh[target] * index
 
