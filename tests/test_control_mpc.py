@@ -199,7 +199,7 @@ def test_the_lp_as_arrays_gives_linopys_plan(tiny_citylearn, step):
         env, forecaster, settings = state_at(tiny_citylearn, env.window.n_steps - step)
 
 
-def test_the_hedge_scales_forecasts_inside_the_windows_only(tiny_citylearn):
+def test_the_hedge_scales_pv_forecasts_and_the_windows_load_and_arrivals(tiny_citylearn):
     plain_env, forecaster, plain = state_at(tiny_citylearn, 34)
     plain_data, _ = horizon_data(plain_env, forecaster, plain)
     env, forecaster, settings = state_at(tiny_citylearn, 34, Hedge(pv=0.5, load=1.5, ev=2.0))
@@ -207,7 +207,8 @@ def test_the_hedge_scales_forecasts_inside_the_windows_only(tiny_citylearn):
     window = env.objective.charged_window_steps(data.grid, data.step_hours)
     window[0] = False  # the step now is observed, not forecast
     assert window.any() and not window.all()
-    np.testing.assert_allclose(data.pv_kwh, np.where(window, 0.5, 1.0) * plain_data.pv_kwh)
+    forecast = np.arange(data.n_steps) > 0
+    np.testing.assert_allclose(data.pv_kwh, np.where(forecast, 0.5, 1.0) * plain_data.pv_kwh)
     np.testing.assert_allclose(data.load_kwh, np.where(window, 1.5, 1.0) * plain_data.load_kwh)
     expected = data.sessions.socket < 0
     assert (data.sessions.need_kwh[~expected] == plain_data.sessions.need_kwh[~expected]).all()

@@ -15,11 +15,12 @@ holds the optimum's ledger instead (as far as charging can reach it): with perfe
 covering the episode the MPC solves the optimum's LP from every state it reaches. A session due after the
 horizon owes within it only what full-power charging could not deliver after it.
 
-The hedge (config control.mpc.hedge, Hedge) plans for a worse evening than forecast: forecast PV and load
-inside the demand-charge windows times its factors, the expected arrivals plugged in there owing more
-energy. A peak underestimated tonight is paid for the whole episode, one overestimated costs only some
-energy held back, so the margins are one-sided; they are tuned on validation weeks (benchmarks/bench_mpc.py).
-mpc_perfect plans unhedged.
+The hedge (config control.mpc.hedge, Hedge) plans for a worse evening than forecast: forecast PV times its
+`pv` factor at every forecast step (the PV that is to fill the battery before the window as much as any in
+it), forecast load inside the demand-charge windows times `load`, the expected arrivals plugged in there
+owing more energy. A peak underestimated tonight is paid for the whole episode, one overestimated costs
+only some energy bought early, so the margins are one-sided; they are tuned on validation weeks
+(benchmarks/bench_mpc.py). mpc_perfect plans unhedged.
 
 Each re-plan's LP is assembled as arrays for HiGHS (lp.lp_arrays, the same LP as linopy's build_model,
 tested equal): building it with linopy cost some 0.3 s a solve, a hundred times HiGHS's own time.
@@ -42,8 +43,8 @@ from solarev.env.sessions import EpisodeSessions, concatenated
 
 @dataclass(frozen=True)
 class Hedge:
-    """Margins on the forecasts inside the demand-charge windows (config control.mpc.hedge): forecast PV
-    and load there are multiplied by `pv` and `load`, and expected EV arrivals plugged in there owe `ev`
+    """Margins on the forecasts (config control.mpc.hedge): forecast PV is multiplied by `pv`, forecast load
+    inside the demand-charge windows by `load`, and expected EV arrivals plugged in during a window owe `ev`
     times their mean energy (within what their chargers deliver). 1 everywhere: the forecasts as made."""
 
     pv: float = 1.0
@@ -142,8 +143,8 @@ def arriving(env: SiteEnv, forecaster: Forecaster, steps: int) -> tuple[EpisodeS
 
 
 def hedged(data: WindowData, hedge: Hedge, charged: np.ndarray) -> WindowData:
-    """`data` with the hedge's margins on the forecast steps (all but the first, which is observed) inside
-    the `charged` windows, and on the expected arrivals (no socket) plugged in during one of them."""
+    """`data` with the hedge's margins on the forecast steps (all but the first, which is observed): PV at
+    each, load inside the `charged` windows, and the expected arrivals (no socket) plugged in during one."""
     window = charged.copy()
     window[0] = False
     sessions = data.sessions
@@ -155,7 +156,7 @@ def hedged(data: WindowData, hedge: Hedge, charged: np.ndarray) -> WindowData:
     return replace(
         data,
         load_kwh=np.where(window, data.load_kwh * hedge.load, data.load_kwh),
-        pv_kwh=np.where(window, data.pv_kwh * hedge.pv, data.pv_kwh),
+        pv_kwh=np.r_[data.pv_kwh[:1], data.pv_kwh[1:] * hedge.pv],
         sessions=replace(sessions, need_kwh=need),
     )
 
