@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make run` (the study on config/config.yaml) and `make test`.
-# `make run`, `make report` and `make dag` compose: run builds everything the report shows (rule all).
+# `make run`, `make report`, `make dag` and `make publish` compose: run builds everything the report shows
+# (rule all); with the same CONFIG they all work in the study's folder, studies/<the config's study>/.
 # Both create .venv from the committed uv.lock first; uv itself is installed with pip when missing.
 
 SHELL := /bin/bash
@@ -9,11 +10,13 @@ BIN := $(VENV)/bin
 CORES ?= 4
 CONFIG ?= config/config.yaml
 TARGET ?= all
-# Where resources/, results/, logs/ and benchmarks/ go (the repository by default).
-DIRECTORY ?= .
-SNAKEMAKE := $(BIN)/snakemake --directory $(DIRECTORY)
+# Where resources/, results/, logs/ and benchmarks/ go: a folder per study by default, so that one study
+# never overwrites another's. Read when a recipe runs, once .venv exists; its errors are the config check's.
+STUDY = $(shell $(BIN)/python -m solarev.config --study $(CONFIG) 2>/dev/null)
+DIRECTORY ?= studies/$(STUDY)
+SNAKEMAKE = $(BIN)/snakemake --directory $(DIRECTORY)
 
-.PHONY: run test lint format install clean report dag
+.PHONY: run test lint format install clean report dag publish
 
 # The Makefile too: a change to how it installs (as --compile-bytecode was) reaches existing .venv folders.
 $(BIN)/.installed: pyproject.toml uv.lock Makefile
@@ -36,13 +39,24 @@ run: install
 report: install
 	$(SNAKEMAKE) --configfile $(CONFIG) --report results/report.html
 
-# The job graph and the rule graph as SVG; graphviz's `dot` comes from Debian packages when missing.
+# The job graph and the rule graph as SVG. graphviz's `dot` comes from Debian packages when missing: the
+# command is shown before it runs (as root, or with sudo, which may ask for a password); without either the
+# user is given the command to run.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+INSTALL_GRAPHVIZ := $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz
 dag: install
-	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ -z "$(SUDO)" ] || command -v sudo >/dev/null 2>&1; then \
+	    echo "solarev: make dag needs graphviz (dot); installing it: $(INSTALL_GRAPHVIZ)"; $(INSTALL_GRAPHVIZ); \
+	  else echo "solarev: make dag needs graphviz (dot); install it, e.g.: apt-get install graphviz" >&2; exit 1; fi; }
 	mkdir -p $(DIRECTORY)/results
 	$(SNAKEMAKE) --configfile $(CONFIG) --dag | dot -Tsvg > $(DIRECTORY)/results/dag.svg
 	$(SNAKEMAKE) --configfile $(CONFIG) --rulegraph | dot -Tsvg > $(DIRECTORY)/results/rulegraph.svg
+
+# A finished study's summary.csv, kpis.csv, headline figure and provenance into docs/results/<study>/, from
+# which README.md's result tables are generated (python -m solarev.report.readme). Builds what is missing first.
+publish: install
+	$(SNAKEMAKE) --cores $(CORES) --resources gpu=1 --configfile $(CONFIG) -- publish
 
 lint: install
 	$(BIN)/ruff check src tests workflow benchmarks
@@ -59,7 +73,7 @@ format: install
 	$(BIN)/snakefmt Snakefile rules
 
 clean:
-	rm -rf resources results logs .snakemake
+	cd $(DIRECTORY) && rm -rf resources results logs .snakemake
 
 # The conda environment for `--sdm conda` users: every locked package, pinned as in uv.lock. pip installs
 # them with --no-deps because citylearn's declared (stale) pins would otherwise conflict (see pyproject).

@@ -2,11 +2,13 @@
 then `make report`, then `make dag`, each on what the one before left."""
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from snakemake_runner import make
+from snakemake_runner import REPO, make
 
+from solarev.config import study_name
 from solarev.report.layout import REPORT_PNGS
 
 pytestmark = pytest.mark.slow
@@ -43,6 +45,7 @@ def test_make_report_then_make_dag(after_make_run: Path):
         ("", "empty file"),
         ("- site\n- grid\n", "line 1: a list, not a mapping of sections"),
         ("site:\n\tname: x\n", "line 2: found character '\\t' that cannot start any token"),
+        ("site:\n  name: x\n", "study: missing"),
     ],
 )
 def test_make_run_names_the_config_file_and_line(tmp_path: Path, text: str, message: str):
@@ -55,3 +58,33 @@ def test_make_run_names_the_config_file_and_line(tmp_path: Path, text: str, mess
     lines = [line for line in result.stderr.splitlines() if line.startswith(prefix)]
     assert len(lines) == 1 and str(config) in lines[0] and message in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+SHIPPED_CONFIGS = sorted(
+    set((REPO / "config").glob("*.yaml")) - {REPO / "config" / n for n in ("agents.yaml", "schema.yaml")}
+)
+
+
+def planned_commands(target: str, *variables: str) -> str:
+    """What `make -n target` would run (nothing runs)."""
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", target, *variables], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_every_shipped_study_has_a_name_of_its_own():
+    names = [study_name([path]) for path in SHIPPED_CONFIGS]
+    assert len(set(names)) == len(names), dict(zip(map(str, SHIPPED_CONFIGS), names, strict=True))
+
+
+@pytest.mark.parametrize("target", ["run", "report", "dag", "publish"])
+def test_make_targets_work_in_the_configs_own_folder(target: str):
+    """Running one study and then another leaves both: each config's targets agree on its own folder."""
+    for name in ("config.yaml", "arequipa_workplace.yaml"):
+        config = REPO / "config" / name
+        folder = f"studies/{study_name([config])}"
+        commands = planned_commands(target, f"CONFIG={config}")
+        assert f"--directory {folder} " in commands, commands
+    assert "--directory /elsewhere " in planned_commands(target, "DIRECTORY=/elsewhere")

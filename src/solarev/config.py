@@ -385,12 +385,27 @@ def section_keys(config: Mapping[str, Any], section: str, keys: Iterable[str]) -
     return {key: config[section][key] for key in keys}
 
 
-def main(paths: Sequence[str]) -> None:
+def study_name(paths: Sequence[str | Path]) -> str:
+    """The `study` of config files given together: the last file's that names one, as Snakemake merges later
+    files over earlier ones. ConfigError when none does."""
+    for path in reversed(paths):
+        study = read_config_file(path).get("study")
+        if study is not None:
+            return str(study)
+    raise ConfigError(f"study: missing in {', '.join(map(str, paths))} (a short name, e.g. study: my_site)")
+
+
+def main(arguments: Sequence[str]) -> None:
     """`python -m solarev.config FILE...`: the config files' own problems in one line each. `make run` runs it
     before Snakemake, which refuses an empty, non-mapping or tab-indented --configfile with two lines naming
-    neither the file nor the line, before the workflow's own checks can run."""
+    neither the file nor the line, before the workflow's own checks can run.
+    `python -m solarev.config --study FILE...` prints the study's name (the Makefile's output folder)."""
     try:
-        check_config_files(paths)
+        if arguments[:1] == ["--study"]:
+            print(study_name(arguments[1:]))
+        else:
+            check_config_files(arguments)
+            study_name(arguments)  # the folder `make` writes to
     except ConfigError as error:
         sys.exit(report_lines(error))
 
