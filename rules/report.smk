@@ -1,5 +1,6 @@
 """The comparison: every controller and agent (algorithm, seed) collected into results/kpis.csv and
-results/timeseries.nc, then results/comparison.pdf with its figures in the Snakemake HTML report.
+results/timeseries.nc, then results/comparison.pdf with its figures in the Snakemake HTML report; on
+request (`make publish`, not rule all) the study's published results in the repository's docs/results/.
 """
 
 from solarev.report.layout import REPORT_PNGS, run_files, study_runs
@@ -92,3 +93,38 @@ rule comparison:
         config_files=config_file_names(workflow.configfiles),
     script:
         "../workflow/scripts/comparison.py"
+
+
+# In the repository, whatever the working directory: README.md's tables are generated from these files.
+PUBLISHED = REPO / "docs" / "results" / config["study"]
+PUBLISH_BENCHMARK = "benchmarks/publish.tsv"
+
+
+rule publish:
+    input:
+        summary=rules.comparison.output.summary,
+        kpis=rules.collect.output.kpis,
+        headline="results/comparison/headline.png",
+        code=code("publish.py"),
+    output:
+        summary=str(PUBLISHED / "summary.csv"),
+        kpis=str(PUBLISHED / "kpis.csv"),
+        headline=str(PUBLISHED / "headline.png"),
+        provenance=str(PUBLISHED / "provenance.yaml"),
+    log:
+        "logs/publish.log",
+    benchmark:
+        PUBLISH_BENCHMARK
+    conda:
+        "../envs/solarev.yaml"
+    params:
+        study=config["study"],
+        site=keys("site", "name"),
+        objective=keys("env", "objective")["objective"],
+        config_hash=config_hash(config),
+        config_files=config_file_names(workflow.configfiles),
+        # Every job's benchmark (the study's compute) but this job's own, which is being measured.
+        benchmarks="benchmarks",
+        own_benchmark=PUBLISH_BENCHMARK,
+    script:
+        "../workflow/scripts/publish.py"

@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
 from solarev import palette
+from solarev.env.forecasts import PERFECT_TIER, REALISTIC_TIER, WHOLE_EPISODE_TIER
+from solarev.env.objective import Objective
 from solarev.report.tables import BOUNDS
 from solarev.site.model import hour_of_day
 
@@ -137,6 +139,13 @@ def tier_tag(summary: pd.DataFrame, controller: str) -> str:
     return f"{short[tier]}{' (bound)' if controller in BOUNDS else ''}"
 
 
+def share_text(summary: pd.DataFrame, controller: str, share: str = "optimum_share", digits: int = 0) -> str:
+    """'32 %', with '[31, 34]' (the CI) for a controller with seeds."""
+    row = summary[(summary["controller"] == controller) & (summary["kpi"] == share)].iloc[0]
+    point, low, high = (f"{100 * row[column]:.{digits}f}" for column in ("point", "low", "high"))
+    return f"{point} %" if row["runs"] == 1 else f"{point} % [{low}, {high}]"
+
+
 def summary_font_size(columns: int) -> float:
     """The summary table's font: the body's less one up to seven columns, half a point less per column
     beyond, never below 5."""
@@ -189,6 +198,106 @@ def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
         va="bottom",
         wrap=True,
     )
+    return figure
+
+
+TIERS = (REALISTIC_TIER, PERFECT_TIER, WHOLE_EPISODE_TIER)  # the headline's groups, top to bottom
+FOOTNOTE_CHARS = 145  # wrap the headline's footnote to the page width
+
+
+def headline_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """The optimum_share rows the headline figure draws, grouped by tier (TIERS' order), within a tier in the
+    summary's order; the uncontrolled site, 0 % by definition, is the axis' zero instead."""
+    rows = summary[(summary["kpi"] == "optimum_share") & (summary["controller"] != "uncontrolled")]
+    order = rows["tier"].map(TIERS.index)
+    return rows.assign(order=order).sort_values("order", kind="stable").drop(columns="order")
+
+
+def headline_positions(tiers: Sequence[str]) -> tuple[np.ndarray, dict[str, float]]:
+    """Rows' y positions from the top, each tier's group after a heading line of its own: (the rows'
+    positions, each present tier's heading position)."""
+    positions, headings, y = [], {}, 0.0
+    for position, tier in enumerate(tiers):
+        if position == 0 or tier != tiers[position - 1]:
+            headings[tier] = y
+            y -= 0.8
+        positions.append(y)
+        y -= 1.0
+    return np.array(positions), headings
+
+
+def headline_figure(summary: pd.DataFrame, confidence: float, objective: Objective) -> Figure:
+    """The answer at a glance: each controller's and agent's share of the optimum's saving, one bar each
+    (an agent's IQM with its CI), grouped by what it knew (the summary's tier); the bounds hatched."""
+    rows = headline_rows(summary)
+    controllers = list(rows["controller"])
+    figure = page(f"Share of the LP optimum's saving on the objective ({objective.name}) per controller")
+    ax = figure.add_subplot()
+    y, headings = headline_positions(list(rows["tier"]))
+    shares = 100 * rows[["point", "low", "high"]].to_numpy(float)
+    colors = controller_colors(controllers)
+    bars = ax.barh(
+        y,
+        shares[:, 0],
+        height=0.75,
+        color=[colors[c] for c in controllers],
+        hatch=["//" if c in BOUNDS else "" for c in controllers],
+        edgecolor="black",
+        linewidth=0.6,
+    )
+    seeded = (rows["runs"] > 1).to_numpy()
+    ax.errorbar(
+        shares[seeded, 0],
+        y[seeded],
+        xerr=[shares[seeded, 0] - shares[seeded, 1], shares[seeded, 2] - shares[seeded, 0]],
+        fmt="none",
+        ecolor="black",
+        elinewidth=1.5,
+        capsize=6,
+    )
+    # Right of the bar, or of its error bar.
+    ends = np.where(seeded, shares[:, 2], shares[:, 0]) - shares[:, 0]
+    for bar, end, controller in zip(bars, ends, controllers, strict=True):
+        ax.annotate(
+            share_text(summary, controller),
+            (max(bar.get_width(), 0) + end, bar.get_y() + bar.get_height() / 2),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=FONT_SIZE + 1,
+        )
+    for tier, heading in headings.items():
+        ax.text(
+            0.005,
+            heading,
+            f"{tier[0].upper()}{tier[1:]}",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=FONT_SIZE + 1,
+            fontweight="bold",
+            fontstyle="italic",
+        )
+    ax.set_yticks(y, [controller_label(c) for c in controllers])
+    ax.axvline(0, color=CONTROLLER_COLORS["uncontrolled"], linestyle="--", linewidth=1.5)
+    ax.axvline(100, color=CONTROLLER_COLORS["optimum"], linestyle=":", linewidth=1.5)
+    ax.set_xlim(min(0.0, np.nanmin(shares)) - 3, max(100.0, np.nanmax(shares)) + 22)
+    ax.set_ylim(y.min() - 0.7, max(headings.values()) + 0.6)
+    ax.set_xlabel(
+        "Share of the optimum's saving per held-out week [%]: 0 % uncontrolled (dashed line), "
+        "100 % the LP optimum (dotted)"
+    )
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    style_axes(ax)
+    ax.tick_params(axis="y", labelsize=FONT_SIZE + 1, length=0)
+    footnote = (
+        f"Saving = objective ({objective.unit}, settled for the stored energy left) of the uncontrolled site "
+        "minus the controller's. Each value is the interquartile mean (IQM) over the held-out weeks; an "
+        f"agent's over seeds × weeks, with its {confidence:.0%} stratified bootstrap confidence interval "
+        "(error bar, brackets). Hatched: bounds no site can reach (perfect foresight of the forecasts or of "
+        "the whole week)."
+    )
+    figure.supxlabel(textwrap.fill(footnote, FOOTNOTE_CHARS), fontsize=FONT_SIZE - 1, ha="left", x=0.02)
     return figure
 
 

@@ -53,14 +53,6 @@ PRACTICAL_CONTROLLERS = ("rule_based", "rule_tuned", "rule_level", "mpc")
 DISPATCH_CONTROLLERS = ("optimum", "mpc", "rule_tuned", "rule_based")
 
 
-def share_text(summary: pd.DataFrame, controller: str, share: str = "optimum_share") -> str:
-    """'32 %', with '[31, 34]' (the CI) for a controller with seeds."""
-    row = summary[(summary["controller"] == controller) & (summary["kpi"] == share)].iloc[0]
-    if row["runs"] == 1:
-        return f"{100 * row['point']:.0f} %"
-    return f"{100 * row['point']:.0f} % [{100 * row['low']:.0f}, {100 * row['high']:.0f}]"
-
-
 def headline(
     summary: pd.DataFrame, agents: Sequence[str], confidence: float, objective: Objective, look_ahead: str
 ) -> list[str]:
@@ -82,14 +74,14 @@ def headline(
         f"{settled['uncontrolled']:,.0f}, and {co2_saving:,.0f} kg CO2 (settled for the stored energy left).",
         f"Share of the objective's saving (and of the CO2 saving), forecasting on {look_ahead}: "
         + "; ".join(
-            f"{figures.controller_label(c)} {share_text(summary, c)} "
-            f"({share_text(summary, c, 'optimum_share_co2')})"
+            f"{figures.controller_label(c)} {figures.share_text(summary, c)} "
+            f"({figures.share_text(summary, c, 'optimum_share_co2')})"
             for c in [*PRACTICAL_CONTROLLERS, *users]
             if c in settled
         )
         + ".",
         f"Agents on {look_ahead}, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
-        + "; ".join(f"{figures.controller_label(a)} {share_text(summary, a)}" for a in ranked)
+        + "; ".join(f"{figures.controller_label(a)} {figures.share_text(summary, a)}" for a in ranked)
         + ".",
         "Per week, cost (energy + demand charges - export) and CO2: "
         + "; ".join(
@@ -164,6 +156,7 @@ def build_comparison(
     best = figures.controller_label(agent)
     pages = {
         "summary": figures.summary_table_figure(summary, bootstrap.confidence),
+        "headline": figures.headline_figure(summary, bootstrap.confidence, inputs.objective),
         "co2_per_week": figures.co2_per_week_figure(
             tables.weekly_table(inputs.kpis, "co2_kg", bootstrap), bootstrap.confidence, agents
         ),
