@@ -1,6 +1,7 @@
 """README.md's result blocks are what solarev.report.readme generates from docs/results/, and a number edited
 by hand in a block fails the check."""
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -138,3 +139,9 @@ def test_a_published_study_without_a_block_is_named(published: Path):
 def test_a_block_of_an_unpublished_study_says_so(tmp_path: Path):
     text = readme.render(TEMPLATE.replace("tiny", "later"), tmp_path, tmp_path)
     assert "No published results for the study `later` yet" in text
+
+
+def test_the_citation_gives_pyprojects_version():
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert citation["version"] == pyproject["project"]["version"] and citation["title"] == "solarev"
