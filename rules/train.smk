@@ -32,7 +32,7 @@ rule train:
         "benchmarks/train/{algo}_seed{seed}.tsv"
     conda:
         "../envs/solarev.yaml"
-    threads: 1  # one torch thread: CPU runs repeat exactly, and parallel jobs share the cores
+    threads: 1  # torch and JAX threads (solarev.rl.runtime): runs repeat on any core count
     resources:
         gpu=lambda wildcards: job_gpus(
             GPUS_PER_JOB,

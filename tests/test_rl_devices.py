@@ -154,8 +154,20 @@ def test_claiming_without_a_visible_gpu_is_an_error(tmp_path: Path) -> None:
 
 
 def test_training_device_on_this_machine(tmp_path: Path) -> None:
-    sac = load_agent_settings(REPO / "config" / "agents.yaml", "default", "sac")
+    sac = load_agent_settings(REPO / "config" / "agents.yaml", "original", "sac")
     with training_device("cpu", sac, tmp_path) as device:
         assert device == "cpu"
     with training_device("auto", sac, tmp_path) as device:
         assert device == ("cuda:0" if torch.cuda.is_available() else "cpu")
+
+
+def test_sbx_trains_on_the_cpu(tmp_path: Path) -> None:
+    sac = load_agent_settings(REPO / "config" / "agents.yaml", "test", "sac")
+    assert sac.backend == "sbx"
+    with training_device("auto", sac, tmp_path) as device:
+        assert device == "cpu"
+    with (
+        pytest.raises(RuntimeError, match="backend sbx trains on the CPU only"),
+        training_device("cuda", sac, tmp_path),
+    ):
+        pass

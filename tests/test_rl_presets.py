@@ -1,11 +1,13 @@
-"""config/agents.yaml: the original study's values exactly, every preset buildable, each algorithm's entry as
-its jobs' params, the GPUs a job reserves, clear errors naming the key, and no torch at DAG time."""
+"""config/agents.yaml: the original study's values exactly, every preset buildable in its backend (sb3 or
+sbx), each algorithm's entry as its jobs' params, the GPUs a job reserves, clear errors naming the key, and
+no torch at DAG time."""
 
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import flax.linen
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ from torch import nn
 from solarev.config import ConfigError, load_yaml
 from solarev.rl.presets import (
     ALGORITHMS,
+    SBX_ALGORITHMS,
     AgentSettings,
     agent_settings,
     algorithm_class,
@@ -97,27 +100,58 @@ def box_env() -> gym.Env:
 @pytest.mark.parametrize(
     ("preset", "algo"), [(preset, algo) for preset, entries in PRESETS.items() for algo in entries]
 )
-def test_every_preset_builds_an_sb3_model(preset: str, algo: str) -> None:
+def test_every_preset_builds_a_model(preset: str, algo: str) -> None:
     agent = settings(preset, algo)
     model = new_model(agent, DummyVecEnv([box_env]), seed=0, device="cpu")
     assert model.gamma == agent.gamma
     assert model.policy_kwargs["net_arch"] == agent.model["policy_kwargs"]["net_arch"]
 
 
-@pytest.mark.parametrize("algo", ALGORITHMS)
-def test_every_algorithm_name_is_an_sb3_class_for_box_actions(algo: str) -> None:
-    """Any algorithm of ALGORITHMS builds with its defaults on [-1, 1] actions (a preset sets the rest)."""
-    cls = algorithm_class(algo)
-    assert issubclass(cls, BaseAlgorithm) and "gamma" in model_arguments(algo)
+@pytest.mark.parametrize(
+    ("backend", "algo"),
+    [("sb3", algo) for algo in ALGORITHMS] + [("sbx", algo) for algo in SBX_ALGORITHMS],
+)
+def test_every_algorithm_name_is_a_class_for_box_actions(backend: str, algo: str) -> None:
+    """Any algorithm of each backend builds with its defaults on [-1, 1] actions (a preset sets the rest)."""
+    cls = algorithm_class(algo, backend)
+    assert issubclass(cls, BaseAlgorithm) and "gamma" in model_arguments(algo, backend)
     small = {"buffer_size": 100} if issubclass(cls, OffPolicyAlgorithm) else {}
     model = cls("MlpPolicy", DummyVecEnv([box_env]), device="cpu", **small)
     action = model.predict(np.zeros(3, np.float32), deterministic=True)[0]
     assert action.shape == (1,) and -1 <= action[0] <= 1
 
 
-def test_activation_names_become_torch_classes() -> None:
+def test_activation_names_become_the_backend_s_activations() -> None:
     entry = {**PRESETS["test"]["ppo"], "policy_kwargs": {"activation_fn": "relu"}}
     assert model_kwargs(agent_settings(entry, "p", "ppo"))["policy_kwargs"]["activation_fn"] is nn.ReLU
+    entry = {**PRESETS["test"]["sac"], "backend": "sbx", "policy_kwargs": {"activation_fn": "relu"}}
+    assert (
+        model_kwargs(agent_settings(entry, "p", "sac"))["policy_kwargs"]["activation_fn"] is flax.linen.relu
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"backend": "jax"}, "agents.yaml: test.sac.backend: 'jax' is not allowed (allowed: sb3, sbx)"),
+        (
+            {"backend": "sbx", "device": "auto"},
+            "agents.yaml: test.sac.device: 'auto' must be cpu with backend",
+        ),
+        (
+            {"backend": "sb3", "qf_learning_rate": 1e-3},
+            "agents.yaml: test.sac: unknown key 'qf_learning_rate'",
+        ),
+    ],
+)
+def test_backend_errors_name_the_key(change: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match="^" + re.escape(message)):
+        agent_settings({**PRESETS["test"]["sac"], **change}, "test", "sac")
+
+
+def test_sbx_has_off_policy_algorithms_only() -> None:
+    with pytest.raises(ConfigError, match=re.escape("test.a2c.backend: sbx has no a2c (allowed: sb3)")):
+        agent_settings({**PRESETS["test"]["a2c"], "backend": "sbx"}, "test", "a2c")
 
 
 @pytest.mark.parametrize(

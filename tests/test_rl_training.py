@@ -54,9 +54,11 @@ def evaluate_on_pendulum(policy_on: PolicyOnEnv) -> dict[str, float]:
     return {"objective": -float(np.sum(rewards)), "mean_abs_action": float(np.mean(np.abs(actions)))}
 
 
-def settings_for(algo: str, **changes: Any) -> AgentSettings:
+def settings_for(algo: str, backend: str | None = None, **changes: Any) -> AgentSettings:
+    """The test preset's entry, its backend (sb3 | sbx) and model arguments changed as given."""
     settings = load_agent_settings(REPO / "config" / "agents.yaml", "test", algo)
-    return AgentSettings(**{**settings.record(), "model": {**settings.model, **changes}})
+    record = settings.record() | {"model": {**settings.model, **changes}}
+    return AgentSettings(**record | ({"backend": backend} if backend else {}))
 
 
 def train_pendulum(
@@ -326,6 +328,9 @@ def test_resumes_after_sigkill_with_its_replay_buffer(
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU")
 def test_sac_trains_on_the_gpu(tmp_path: Path, log: logging.Logger) -> None:
-    summary = train_pendulum(settings_for("sac"), tmp_path, log, total=200, every=100, device="cuda:0")
+    """SB3 on torch is the GPU path (sbx trains on the CPU)."""
+    summary = train_pendulum(
+        settings_for("sac", backend="sb3"), tmp_path, log, total=200, every=100, device="cuda:0"
+    )
     assert summary["device"] == "cuda:0"
     assert load_yaml(tmp_path / "config.yaml")["gpu"]

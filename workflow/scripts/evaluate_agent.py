@@ -7,9 +7,11 @@ import solarev.logs
 from solarev.env.gym_env import make_env
 from solarev.evaluate.runs import evaluate_policy, write_evaluation
 from solarev.rl.policy import load_policy
+from solarev.rl.runtime import limit_threads
 from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
+limit_threads(smk.threads)  # the policy's actions as in training, whatever the machine's core count
 log = solarev.logs.configure(smk.log[0])
 algo, seed = smk.wildcards.algo, int(smk.wildcards.seed)
 site = load_site(

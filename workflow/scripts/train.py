@@ -10,10 +10,12 @@ from solarev.env.socket_grouping import socket_groups
 from solarev.evaluate.runs import mean_kpis
 from solarev.rl.presets import agent_settings
 from solarev.rl.resume import resume_key
+from solarev.rl.runtime import limit_threads
 from solarev.rl.training import RunSpec, train, training_device
 from solarev.site.model import SITE_FILES, load_site
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
+limit_threads(smk.threads)  # before anything computes in JAX
 log = solarev.logs.configure(smk.log[0])
 training, episodes, env_config = smk.params.training, smk.params.episodes, smk.params.env
 site = load_site(

@@ -1,5 +1,6 @@
-"""A trained agent as a deterministic policy on raw observations: the SB3 model plus the VecNormalize
-statistics it was trained with, saved and loaded together."""
+"""A trained agent as a deterministic policy on raw observations: the model (of either backend,
+solarev.rl.presets.BACKENDS) plus the VecNormalize statistics it was trained with, saved and loaded
+together."""
 
 import pickle
 from pathlib import Path
@@ -61,14 +62,17 @@ def read_normalizer(path: str | Path | None) -> VecNormalize | None:
 
 
 def load_policy(run_dir: str | Path, env: SiteEnv | None = None, device: str = "cpu") -> Policy:
-    """The finished run's deterministic policy (algorithm read from the run's config.yaml) on `env` (which
-    a run on grouped sockets needs)."""
+    """The finished run's deterministic policy (algorithm and backend read from the run's config.yaml) on
+    `env` (which a run on grouped sockets needs)."""
     run_dir = Path(run_dir)
     record = load_yaml(run_dir / RUN_CONFIG_FILE)
-    model = algorithm_class(record["algo"]).load(run_dir / MODEL_FILE, device=device)
+    hyperparameters = record["hyperparameters"]
+    # Runs recorded before the sbx backend have no backend key: they are sb3's.
+    algorithm = algorithm_class(record["algo"], hyperparameters.get("backend", "sb3"))
+    model = algorithm.load(run_dir / MODEL_FILE, device=device)
     vecnormalize = run_dir / VECNORMALIZE_FILE
     groups = record.get("action_groups")
-    battery = record["hyperparameters"].get("battery_action", "power")
+    battery = hyperparameters.get("battery_action", "power")
     actions = None if groups is None else AgentActions(np.array(groups), battery)
     return deterministic_policy(
         model, read_normalizer(vecnormalize if vecnormalize.exists() else None), actions, env

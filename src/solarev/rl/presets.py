@@ -1,5 +1,6 @@
 """config/agents.yaml, the agents' hyperparameter presets: each algorithm's entry of one preset, checked and
-resolved into the keyword arguments of its stable-baselines3 class.
+resolved into the keyword arguments of its class in the entry's backend: stable-baselines3 on torch (`sb3`,
+the reference and the GPU path) or sbx (`sbx`, SB3's algorithms in JAX by SB3's maintainers, on the CPU).
 
 rules/train.smk imports this module at DAG time, for each algorithm's entry (its jobs' params, so that
 editing one algorithm's hyperparameters reruns only its jobs) and the GPUs a job reserves. Importing torch
@@ -10,7 +11,7 @@ import path and imported only by the functions that check or build a model, whic
 import importlib
 import inspect
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from solarev.config import ConfigError, check_choice, load_yaml
+from solarev.rl.runtime import configure_jax
 
 if TYPE_CHECKING:
     from stable_baselines3.common.base_class import BaseAlgorithm
@@ -40,11 +42,33 @@ ALGORITHMS = {
     "trpo": "sb3_contrib:TRPO",
     "crossq": "sb3_contrib:CrossQ",
 }
+# sbx implements SB3's training loop, buffers, VecNormalize handling and save/load with JAX networks, so a
+# model of either backend trains, checkpoints, resumes and predicts through the same code; its models do
+# not load in the other backend. Off-policy algorithms only: sbx has no A2C or TRPO, and its PPO accepts
+# use_sde without implementing gSDE (the presets' PPO uses it) and saved 0.2 of PPO's 0.7 CPU-ms per step on
+# the default site (config/agents.yaml), where SAC's learner is ~98 % of its cost.
+SBX_ALGORITHMS = {
+    "sac": "sbx:SAC",
+    "td3": "sbx:TD3",
+    "ddpg": "sbx:DDPG",
+    "tqc": "sbx:TQC",
+    "crossq": "sbx:CrossQ",
+}
+BACKENDS = {"sb3": ALGORITHMS, "sbx": SBX_ALGORITHMS}  # the first is the default
+# activation_fn by name: a torch module class for sb3, a flax function for sbx.
 ACTIVATIONS = {
-    "relu": "torch.nn:ReLU",
-    "tanh": "torch.nn:Tanh",
-    "elu": "torch.nn:ELU",
-    "leaky_relu": "torch.nn:LeakyReLU",
+    "sb3": {
+        "relu": "torch.nn:ReLU",
+        "tanh": "torch.nn:Tanh",
+        "elu": "torch.nn:ELU",
+        "leaky_relu": "torch.nn:LeakyReLU",
+    },
+    "sbx": {
+        "relu": "flax.linen:relu",
+        "tanh": "flax.linen:tanh",
+        "elu": "flax.linen:elu",
+        "leaky_relu": "flax.linen:leaky_relu",
+    },
 }
 # agents.yaml's `action_noise: {type, sigma}` (off-policy algorithms: TD3 and DDPG explore by it alone): the
 # SB3 noise class per type, sigma the same on every action.
@@ -64,9 +88,12 @@ def imported(target: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def algorithm_class(algo: str) -> "type[BaseAlgorithm]":
-    """The stable-baselines3 (or sb3-contrib) class of an algorithm of ALGORITHMS."""
-    return imported(ALGORITHMS[algo])
+def algorithm_class(algo: str, backend: str = "sb3") -> "type[BaseAlgorithm]":
+    """The class of an algorithm of ALGORITHMS in `backend` (BACKENDS): stable-baselines3 or sb3-contrib's
+    for sb3, sbx's for sbx (JAX configured first: its threads must be set before it computes anything)."""
+    if backend == "sbx":
+        configure_jax()
+    return imported(BACKENDS[backend][algo])
 
 
 def check_algorithm(algo: str, key: str) -> None:
@@ -115,14 +142,19 @@ class AgentSettings:
     device: str  # preferred device when training.device is auto: auto | cpu | cuda
     n_envs: int
     normalize: dict[str, Any] | None  # VecNormalize arguments; None leaves observations and rewards raw
-    model: dict[str, Any]  # SB3 keyword arguments, activation_fn by name
+    model: dict[str, Any]  # keyword arguments of the backend's class, activation_fn by name
     ev_action_groups: str = "socket"  # charging actions per socket group (solarev.env.socket_grouping)
     battery_action: str = "power"  # what the battery's action is a share of (solarev.env.socket_grouping)
+    backend: str = "sb3"  # the implementation it trains with (BACKENDS)
+
+    @property
+    def algorithm(self) -> "type[BaseAlgorithm]":
+        return algorithm_class(self.algo, self.backend)
 
     @property
     def gamma(self) -> float:
-        """The discount the algorithm uses (its SB3 default when the preset leaves it out)."""
-        default = inspect.signature(algorithm_class(self.algo)).parameters["gamma"].default
+        """The discount the algorithm uses (its default when the preset leaves it out)."""
+        default = inspect.signature(self.algorithm).parameters["gamma"].default
         return float(self.model.get("gamma", default))
 
     def record(self) -> dict[str, Any]:
@@ -130,16 +162,18 @@ class AgentSettings:
         return asdict(self)
 
 
-def model_arguments(algo: str) -> list[str]:
-    """Keyword arguments of the SB3 class that a preset may set."""
-    names = inspect.signature(algorithm_class(algo)).parameters
+def model_arguments(algo: str, backend: str = "sb3") -> list[str]:
+    """Keyword arguments of the algorithm's class in `backend` that a preset may set."""
+    names = inspect.signature(algorithm_class(algo, backend)).parameters
     return sorted(name for name in names if name not in SET_BY_TRAINING)
 
 
-def activation_class(name: str, key: str) -> "type[nn.Module]":
-    if name not in ACTIVATIONS:
-        raise ConfigError(f"{key}: activation {name!r} is not allowed (allowed: {', '.join(ACTIVATIONS)})")
-    return imported(ACTIVATIONS[name])
+def activation_class(name: str, key: str, backend: str = "sb3") -> "type[nn.Module] | Callable[..., Any]":
+    """The backend's activation of that name: a torch module class (sb3) or a flax function (sbx)."""
+    activations = ACTIVATIONS[backend]
+    if name not in activations:
+        raise ConfigError(f"{key}: activation {name!r} is not allowed (allowed: {', '.join(activations)})")
+    return imported(activations[name])
 
 
 def action_noise(entry: Any, n_actions: int, key: str) -> Any:
@@ -157,8 +191,8 @@ def action_noise(entry: Any, n_actions: int, key: str) -> Any:
 
 
 def model_kwargs(settings: AgentSettings, n_actions: int = 1) -> dict[str, Any]:
-    """SB3 keyword arguments with activation names replaced by torch classes and the action noise built for
-    `n_actions` actions."""
+    """The algorithm's keyword arguments with activation names replaced by the backend's activations and the
+    action noise built for `n_actions` actions."""
     kwargs = dict(settings.model)
     if "action_noise" in kwargs:
         key = f"agents.yaml: {settings.preset}.{settings.algo}.action_noise"
@@ -166,10 +200,23 @@ def model_kwargs(settings: AgentSettings, n_actions: int = 1) -> dict[str, Any]:
     policy_kwargs = dict(kwargs.get("policy_kwargs") or {})
     if "activation_fn" in policy_kwargs:
         key = f"agents.yaml: {settings.preset}.{settings.algo}.policy_kwargs.activation_fn"
-        policy_kwargs["activation_fn"] = activation_class(policy_kwargs["activation_fn"], key)
+        policy_kwargs["activation_fn"] = activation_class(
+            policy_kwargs["activation_fn"], key, settings.backend
+        )
     if policy_kwargs:
         kwargs["policy_kwargs"] = policy_kwargs
     return kwargs
+
+
+def check_backend(backend: str, algo: str, device: str, key: str) -> None:
+    """ConfigError unless `backend` implements `algo` on the entry's device: sbx trains on the CPU (jaxlib is
+    installed without CUDA; torch is the GPU path)."""
+    check_choice(backend, BACKENDS, f"{key}.backend")
+    if algo not in BACKENDS[backend]:
+        allowed = ", ".join(name for name, algorithms in BACKENDS.items() if algo in algorithms)
+        raise ConfigError(f"{key}.backend: {backend} has no {algo} (allowed: {allowed})")
+    if backend == "sbx" and device != "cpu":
+        raise ConfigError(f"{key}.device: {device!r} must be cpu with backend sbx (JAX here runs on the CPU)")
 
 
 def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSettings:
@@ -192,16 +239,20 @@ def agent_settings(entry: Mapping[str, Any], preset: str, algo: str) -> AgentSet
     check_choice(ev_action_groups, EV_ACTION_GROUPS, f"{key}.ev_action_groups")
     battery_action = entry.pop("battery_action", BATTERY_ACTIONS[0])
     check_choice(battery_action, BATTERY_ACTIONS, f"{key}.battery_action")
+    backend = entry.pop("backend", next(iter(BACKENDS)))
+    check_backend(backend, algo, device, key)
     if normalize is not False and not isinstance(normalize, Mapping):
         raise ConfigError(f"{key}.normalize: {normalize!r} must be false or VecNormalize arguments")
-    allowed = model_arguments(algo)
+    allowed = model_arguments(algo, backend)
     unknown = sorted(set(entry) - set(allowed))
     if unknown:
         raise ConfigError(
             f"{key}: unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
         )
     normalize = dict(normalize) if normalize else None
-    settings = AgentSettings(algo, preset, device, n_envs, normalize, entry, ev_action_groups, battery_action)
+    settings = AgentSettings(
+        algo, preset, device, n_envs, normalize, entry, ev_action_groups, battery_action, backend
+    )
     model_kwargs(settings)  # fails now, naming the key, rather than when the model is built
     return settings
 

@@ -47,11 +47,22 @@ from solarev.rl.callbacks import (
 from solarev.rl.checkpoints import Checkpoint, CheckpointStore, load_replay_buffer, restore_run_files
 from solarev.rl.devices import GPU_LOCK_DIR, claimed_gpu, resolve_device, visible_gpu_ids
 from solarev.rl.policy import RUN_CONFIG_FILE
-from solarev.rl.presets import AgentSettings, algorithm_class, model_kwargs
+from solarev.rl.presets import AgentSettings, model_kwargs
+from solarev.rl.runtime import limit_threads
 from solarev.rl.selection import ModelSelector, SelectedModel, install_selection
 
 EnvFactory = Callable[[int], gym.Env]  # seed -> environment
-VERSIONED_PACKAGES = ("torch", "stable-baselines3", "sb3-contrib", "gymnasium", "numpy", "citylearn")
+VERSIONED_PACKAGES = (
+    "torch",
+    "stable-baselines3",
+    "sb3-contrib",
+    "sbx-rl",
+    "jax",
+    "jaxlib",
+    "gymnasium",
+    "numpy",
+    "citylearn",
+)
 IDENTITY_NORMALIZATION = {"norm_obs": False, "norm_reward": False}
 
 
@@ -71,8 +82,8 @@ class RunSpec:
     # Anything else a checkpoint must match, e.g. the environment's configuration: a checkpoint of another
     # configuration is removed, not resumed.
     resume_key: Mapping[str, Any] | None = None
-    # torch's CPU threads (for the whole process). One: results repeat exactly on CPU, and parallel jobs do
-    # not oversubscribe the cores.
+    # CPU threads of torch and JAX (for the whole process; solarev.rl.runtime). One: results repeat exactly
+    # whatever the core count, and parallel jobs do not oversubscribe the cores.
     threads: int = 1
     # Each socket's group (solarev.env.socket_grouping): the agent sets one charging action per group, and
     # the policy saved and evaluated expands them again. None: one action per socket.
@@ -109,7 +120,10 @@ class RunSpec:
 @contextmanager
 def training_device(requested: str, settings: AgentSettings, lock_dir: Path = GPU_LOCK_DIR) -> Iterator[str]:
     """The torch device a job trains on ("cpu" or "cuda:N"), a GPU held for the job while the block runs.
-    `requested` is training.device from the config."""
+    `requested` is training.device from the config. The sbx backend trains on the CPU (its entry's device
+    is cpu, solarev.rl.presets.check_backend)."""
+    if requested == "cuda" and settings.backend != "sb3":
+        raise RuntimeError(f"training.device cuda: backend {settings.backend} trains on the CPU only")
     device = resolve_device(requested, settings.device, torch.cuda.is_available())
     if device == "cpu":
         yield device
@@ -158,7 +172,7 @@ def training_env(
 
 
 def new_model(settings: AgentSettings, env: VecEnv, seed: int, device: str) -> BaseAlgorithm:
-    return algorithm_class(settings.algo)(
+    return settings.algorithm(
         env=env, seed=seed, device=device, verbose=0, **model_kwargs(settings, env.action_space.shape[0])
     )
 
@@ -170,7 +184,7 @@ def restored_model(
     the step count, so that resuming from the same checkpoint twice gives the same run."""
     log.info("resuming from checkpoint at %d steps", checkpoint.num_timesteps)
     env = VecNormalize.load(str(checkpoint.vecnormalize), env)
-    model = algorithm_class(settings.algo).load(checkpoint.model, env=env, device=device)
+    model = settings.algorithm.load(checkpoint.model, env=env, device=device)
     if isinstance(model, OffPolicyAlgorithm):
         load_replay_buffer(model.replay_buffer, checkpoint.replay_buffer)
         log.info("restored a replay buffer of %d transitions", model.replay_buffer.size())
@@ -324,7 +338,7 @@ def write_run_record(spec: RunSpec, summary: Mapping[str, Any]) -> None:
         "hyperparameters": spec.settings.record(),
         "resume_key": spec.resume_key,
         "action_groups": None if groups is None else [int(group) for group in groups],
-        "torch_threads": spec.threads,
+        "threads": spec.threads,
         "gpu": gpu_name(summary["device"]),
         "hostname": socket.gethostname(),
         "versions": package_versions(),
@@ -338,7 +352,7 @@ def train(
     """Train `spec`'s agent for its budget of environment steps, resuming from a checkpoint of the same run
     if one exists, and write the run folder with the selected model. Returns the run's summary (also in its
     config.yaml). `device` is a torch device ("cpu", "cuda:0"; see training_device)."""
-    torch.set_num_threads(spec.threads)
+    limit_threads(spec.threads)
     spec.run_dir.mkdir(parents=True, exist_ok=True)
     store = CheckpointStore(spec.checkpoint_folder, spec.identity())
     checkpoint = resumable_checkpoint(store, spec.run_dir, log)
