@@ -1,141 +1,137 @@
-"""Training speed (environment steps per second) of SAC, PPO and A2C with the `original` and `default`
-presets, on a stand-in environment with the Iquitos sizes: 440 observations and 129 actions in [-1, 1], as
-the preset's agent sees them (its sockets grouped, solarev.env.socket_grouping), random dynamics whose step
-costs next to nothing, so the figures are the agents' own cost (the real simulator adds its own). Models
-are built as solarev.rl.training builds them (n_envs, VecNormalize, one torch thread, CPU).
+"""Training cost of each algorithm of a preset (default: the study's `default`) on the default site's numpy
+twin (solarev.env.fast), side by side for the reference implementation (SB3 on torch, backend sb3) and the
+other backend where the algorithm has one (sbx, JAX; solarev.rl.presets.BACKENDS): the preset's entry with
+only its backend changed, built as solarev.rl.training builds it (the agent's socket groups and battery
+action, n_envs, VecNormalize, one CPU thread, CPU). Per run: environment steps per second, CPU-seconds per
+1,000 steps (every thread of the process counted) and the study's CPU-minutes extrapolated:
+training.total_timesteps x len(training.seeds) runs per algorithm, evaluations and checkpoints left out.
 
-    .venv/bin/python benchmarks/bench_training.py
-    .venv/bin/python benchmarks/bench_training.py --presets default --algos ppo a2c --steps 4000
+    .venv/bin/python benchmarks/bench_training.py                        # the default site, generated afresh
+    .venv/bin/python benchmarks/bench_training.py --resources resources --steps 1000 --algos sac
+    .venv/bin/python benchmarks/bench_training.py --set train_freq=8 gradient_steps=4 --algos sac
 
-Timing starts at the first rollout after SAC's learning_starts (steps without gradient updates are not
-representative) and covers whole rollouts, updates included. The last column extrapolates the default
-study: training.total_timesteps per run, training.seeds runs per algorithm, shared by --cores parallel jobs.
+Timing starts one rollout after SAC's learning_starts (steps without gradient updates are not
+representative, and sbx compiles its update on the first one: seconds once per run) and covers whole
+rollouts, updates included. Run it on an otherwise idle machine: CPU-seconds are steadier than steps/s
+when other work shares the cores, not immune to it.
 """
 
-import argparse
 import math
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import gymnasium as gym
-import numpy as np
-import torch
+import yaml
+from bench_env import prepare, site_parser
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-from solarev.config import load_yaml
-from solarev.env.gym_env import SOCKET_FEATURES
-from solarev.env.socket_grouping import socket_groups
+from solarev.env.fast import make_fast_env
+from solarev.env.socket_grouping import AgentActions, socket_groups
 from solarev.rl.callbacks import Clock
-from solarev.rl.presets import ALGORITHMS, load_agent_settings
+from solarev.rl.presets import BACKENDS, AgentSettings, agent_settings, job_params
+from solarev.rl.runtime import limit_threads
 from solarev.rl.training import new_model, rollout_steps, training_env
+from solarev.site.model import Site
 
 REPO = Path(__file__).resolve().parents[1]
-# The Iquitos env's observations at env.forecast_steps 10 (the default study's SAC, grouped per vehicle
-# class, sees 62 = 440 - 3 x 126); a week of 30-minute steps.
-OBSERVATIONS, EPISODE_STEPS = 440, 336
-# 28 moto chargers (2 kW, 3 kWh batteries) and 4 mototaxi chargers (3 kW, 6 kWh), 4 sockets each.
-SOCKET_POWER_KW = np.array([2.0] * 112 + [3.0] * 16)
-SOCKET_BATTERY_KWH = np.array([3.0] * 112 + [6.0] * 16)
-
-
-def agent_space_sizes(ev_action_groups: str) -> tuple[int, int]:
-    """Observations and actions of the Iquitos env as an agent with these socket groups sees it."""
-    n_sockets = len(SOCKET_POWER_KW)
-    n_groups = int(socket_groups(ev_action_groups, SOCKET_POWER_KW, SOCKET_BATTERY_KWH).max()) + 1
-    return OBSERVATIONS - len(SOCKET_FEATURES) * (n_sockets - n_groups), 1 + n_groups
-
-
-class IquitosSizedEnv(gym.Env):
-    """Random observations and a cheap reward, with the space sizes of the Iquitos site as the agent sees
-    it."""
-
-    def __init__(self, seed: int, n_observations: int, n_actions: int):
-        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (n_observations,), np.float32)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (n_actions,), np.float32)
-        self.rng = np.random.default_rng(seed)
-        self.steps = 0
-
-    def observe(self) -> np.ndarray:
-        return self.rng.standard_normal(self.observation_space.shape).astype(np.float32)
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        super().reset(seed=seed)
-        self.steps = 0
-        return self.observe(), {}
-
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        self.steps += 1
-        reward = -float(np.mean(np.square(action))) + float(self.rng.standard_normal())
-        return self.observe(), reward, self.steps >= EPISODE_STEPS, False, {}
+REFERENCE = "sb3"
 
 
 class RolloutTimer(BaseCallback):
-    """Steps and seconds from the first rollout at or after `from_step` to the end of training."""
+    """Steps, wall seconds and CPU seconds from the first rollout at or after `from_step` to the end of
+    training."""
 
     def __init__(self, from_step: int):
         super().__init__()
         self.from_step = from_step
-        self.start: tuple[int, float] | None = None
+        self.start: tuple[int, float, float] | None = None
 
     def _on_rollout_start(self) -> None:
         if self.start is None and self.model.num_timesteps >= self.from_step:
-            self.start = (self.model.num_timesteps, time.perf_counter())
+            self.start = (self.model.num_timesteps, time.perf_counter(), time.process_time())
 
     def _on_step(self) -> bool:
         return True
 
-    def steps_per_second(self) -> float:
-        steps, started = self.start
-        return (self.model.num_timesteps - steps) / (time.perf_counter() - started)
+    def rates(self) -> tuple[float, float]:
+        """Steps per second and CPU-seconds per 1,000 steps."""
+        steps, wall, cpu = self.start
+        done = self.model.num_timesteps - steps
+        return done / (time.perf_counter() - wall), 1000 * (time.process_time() - cpu) / done
 
 
-def measure(preset: str, algo: str, steps: int, workdir: Path) -> tuple[float, int]:
-    """Steps per second over at least `steps` timed steps (whole rollouts), and the steps timed."""
-    settings = load_agent_settings(REPO / "config" / "agents.yaml", preset, algo)
-    sizes = agent_space_sizes(settings.ev_action_groups)
-    monitor = workdir / f"{preset}-{algo}.monitor.csv"
-    env = training_env(lambda seed: IquitosSizedEnv(seed, *sizes), settings, 0, monitor, Clock(), False)
+def variant(entry: dict[str, Any], preset: str, algo: str, backend: str) -> AgentSettings:
+    """The preset's entry on `backend` (sbx trains on the CPU only)."""
+    device = {"device": "cpu"} if backend != REFERENCE else {}
+    return agent_settings(entry | {"backend": backend} | device, preset, algo)
+
+
+def measure(
+    settings: AgentSettings, site: Site, config: dict, steps: int, workdir: Path
+) -> tuple[float, float]:
+    """Steps per second and CPU-seconds per 1,000 steps over at least `steps` timed steps (whole rollouts)
+    of the agent on the training weeks of the site's twin."""
+    groups = socket_groups(settings.ev_action_groups, site.socket_power_kw, site.socket_battery_kwh)
+    env = training_env(
+        lambda seed: make_fast_env(site, config["episodes"], config["env"], "training"),
+        settings,
+        0,
+        workdir / f"{settings.algo}-{settings.backend}.monitor.csv",
+        Clock(),
+        False,
+        AgentActions(groups, settings.battery_action),
+    )
     model = new_model(settings, env, seed=0, device="cpu")
-    warmup = model.learning_starts if isinstance(model, OffPolicyAlgorithm) else 0
     rollout = rollout_steps(model)
-    timed = math.ceil(steps / rollout) * rollout
-    timer = RolloutTimer(math.ceil(warmup / rollout) * rollout)
-    model.learn(timer.from_step + timed, callback=timer)
+    warmup = model.learning_starts if isinstance(model, OffPolicyAlgorithm) else 0
+    timer = RolloutTimer((math.ceil(warmup / rollout) + 1) * rollout)
+    model.learn(timer.from_step + math.ceil(steps / rollout) * rollout, callback=timer)
     env.close()
-    return timer.steps_per_second(), timed
+    return timer.rates()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = site_parser(__doc__)
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--algos", nargs="+", help="default: the config's training.algorithms")
+    parser.add_argument("--steps", type=int, default=2000, help="timed steps, rounded up to whole rollouts")
+    parser.add_argument(
+        "--set", nargs="+", default=[], metavar="KEY=VALUE", help="change the entry's keys on every backend"
     )
-    parser.add_argument("--presets", nargs="+", default=["original", "default"])
-    parser.add_argument("--algos", nargs="+", choices=ALGORITHMS, default=list(ALGORITHMS))
-    parser.add_argument("--steps", type=int, default=256, help="timed steps, rounded up to whole rollouts")
-    parser.add_argument("--cores", type=int, default=4, help="parallel jobs assumed by the study estimate")
-    parser.add_argument("--config", default=REPO / "config" / "config.yaml")
     args = parser.parse_args()
-    torch.set_num_threads(1)  # as in training: one thread per job
-    training = load_yaml(args.config)["training"]
-    runs_per_algo, budget = len(training["seeds"]), training["total_timesteps"]
-
-    print(f"{'preset':<9} {'algo':<4} {'timed steps':>11} {'steps/s':>8} {'min per run':>11}")
-    study_minutes = dict.fromkeys(args.presets, 0.0)
+    limit_threads(1)  # as rule train runs: one thread per job
+    changes = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
     with tempfile.TemporaryDirectory() as folder:
-        for preset in args.presets:
-            for algo in args.algos:
-                rate, timed = measure(preset, algo, args.steps, Path(folder))
-                minutes = budget / rate / 60
-                study_minutes[preset] += runs_per_algo * minutes / args.cores
-                print(f"{preset:<9} {algo:<4} {timed:>11} {rate:>8.1f} {minutes:>11.1f}", flush=True)
-    for preset, minutes in study_minutes.items():
-        print(
-            f"{preset}: {len(args.algos)} algorithms x {runs_per_algo} seeds x {budget} steps "
-            f"on {args.cores} cores: about {minutes / 60:.1f} h of agent time "
-            "(simulator and evaluations not included)"
-        )
+        site, config = prepare(args, Path(folder))
+        training = config["training"]
+        algorithms = args.algos or training["algorithms"]
+        runs = training["total_timesteps"] * len(training["seeds"])
+        entries = job_params(REPO / "config" / "agents.yaml", args.preset, algorithms)
+        print(f"preset {args.preset}{' with ' + str(changes) if changes else ''}, {args.config} site's twin")
+        print(f"{'algo':<6} {'backend':<8} {'steps/s':>8} {'CPU-s/1000 steps':>17} {'study CPU-min':>14}")
+        totals = {"reference (sb3)": 0.0, "the preset's backends": 0.0}
+        for algo in algorithms:
+            entry = entries[algo] | changes
+            chosen = entry.get("backend", REFERENCE)
+            for backend in (name for name, implemented in BACKENDS.items() if algo in implemented):
+                rate, cpu_s = measure(
+                    variant(entry, args.preset, algo, backend), site, config, args.steps, Path(folder)
+                )
+                minutes = runs * cpu_s / 1000 / 60
+                totals["reference (sb3)"] += minutes if backend == REFERENCE else 0.0
+                totals["the preset's backends"] += minutes if backend == chosen else 0.0
+                mark = " (the preset's)" if backend == chosen else ""
+                print(
+                    f"{algo:<6} {backend:<8} {rate:>8.0f} {cpu_s:>17.2f} {minutes:>14.1f}{mark}", flush=True
+                )
+    reference = totals["reference (sb3)"]
+    print(
+        f"study training ({', '.join(algorithms)} x {len(training['seeds'])} seeds x "
+        f"{training['total_timesteps']} steps), CPU-minutes: "
+        + ", ".join(f"{name} {minutes:.1f} ({minutes / reference:.2f})" for name, minutes in totals.items())
+    )
 
 
 if __name__ == "__main__":
