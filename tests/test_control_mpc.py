@@ -223,3 +223,14 @@ def test_the_hedge_config_is_checked(key, value):
     config["control"]["mpc"]["hedge"][key] = value
     with pytest.raises(ConfigError, match=r"control\.mpc\.hedge"):
         validate_config(config, REPO / "config" / "schema.yaml")
+
+
+def test_a_perfect_signal_is_not_hedged(tiny_citylearn):
+    """A margin on a record would only mislead the plan: mpc_perfect and any signal forecast `perfect`
+    plan on the records as they are."""
+    config = tiny_citylearn.config["control"]["mpc"]
+    hedge = {"pv": 0.5, "load": 1.2, "ev_arrivals": 1.3}
+    mixed = MpcSettings.from_config({**config, "hedge": hedge}, {**REALISTIC, "pv": "perfect"}, 1.0)
+    assert mixed.hedge == Hedge(pv=1.0, load=1.2, ev=1.3)
+    bound = MpcSettings.from_config({**config, "hedge": hedge}, REALISTIC, 1.0, perfect=True)
+    assert bound.hedge == Hedge()

@@ -20,7 +20,7 @@ The hedge (config control.mpc.hedge, Hedge) plans for a worse evening than forec
 it), forecast load inside the demand-charge windows times `load`, the expected arrivals plugged in there
 owing more energy. A peak underestimated tonight is paid for the whole episode, one overestimated costs
 only some energy bought early, so the margins are one-sided; they are tuned on validation weeks
-(benchmarks/bench_mpc.py). mpc_perfect plans unhedged.
+(benchmarks/bench_mpc.py). A signal forecast `perfect` (all of them for mpc_perfect) is not hedged.
 
 Each re-plan's LP is assembled as arrays for HiGHS (lp.lp_arrays, the same LP as linopy's build_model,
 tested equal): building it with linopy cost some 0.3 s a solve, a hundred times HiGHS's own time.
@@ -66,15 +66,20 @@ class MpcSettings:
         cls, mpc: Mapping[str, Any], forecasts: Mapping[str, str], step_hours: float, perfect: bool = False
     ) -> "MpcSettings":
         """From the config's control.mpc and env.forecasts; `perfect`: every forecast perfect (the
-        mpc_perfect controller, which needs no hedge)."""
-        hedge = mpc["hedge"]
+        mpc_perfect controller). A margin applies only to a signal that is forecast: the records need none."""
+        methods = PERFECT if perfect else forecasts
+        factors = mpc["hedge"]
+
+        def margin(signal: str, key: str) -> float:
+            return 1.0 if methods[signal] == "perfect" else factors[key]
+
         return cls(
             horizon_steps=max(1, round(mpc["horizon_hours"] / step_hours)),
             # A plan covers at least resolve_every steps (the config's check keeps it within the horizon).
             resolve_every=mpc["resolve_every_steps"],
-            forecasts=PERFECT if perfect else forecasts,
+            forecasts=methods,
             time_limit_s=mpc["time_limit_s"],
-            hedge=Hedge() if perfect else Hedge(hedge["pv"], hedge["load"], hedge["ev_arrivals"]),
+            hedge=Hedge(margin("pv", "pv"), margin("load", "load"), margin("ev_arrivals", "ev_arrivals")),
         )
 
 
