@@ -1,11 +1,14 @@
 """Published results: the provenance of a study (machine, packages, compute from the benchmark files) and
 the headline figure the comparison draws from its summary."""
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from conftest import TEST_CONFIG
+from snakemake_runner import REPO, job_counts, run_snakemake
 
 from solarev.env.objective import Objective
 from solarev.report import figures
@@ -144,3 +147,41 @@ def test_headline_figure_labels_every_bar_with_its_share():
     texts = {text.get_text() for text in figure.axes[0].texts}
     assert {"40 %", "90 % [85, 93]", "97 %", "100 %"} <= texts
     assert {"Realistic forecasts", "Perfect forecasts", "Whole episode"} <= texts
+
+
+@pytest.mark.slow
+def test_make_publish_writes_the_study_into_the_repositorys_docs_results(tiny_run: Path, tmp_path: Path):
+    """Rule publish on the session's tiny run, from a copy of the workflow (its docs/results/ receives the
+    study, not the repository's): the four files, the compute of every job that ran."""
+    repo = tmp_path / "repo"
+    for folder in ("src", "rules", "workflow", "config", "envs", "report"):
+        shutil.copytree(REPO / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "Snakefile", repo / "Snakefile")
+    workdir = tmp_path / "run"
+    shutil.copytree(tiny_run, workdir, symlinks=True)
+    # The copy's code files have other paths: compare everything but the recorded input paths.
+    result = run_snakemake(
+        workdir,
+        "--snakefile",
+        str(repo / "Snakefile"),
+        "--rerun-triggers",
+        "mtime",
+        "params",
+        "code",
+        "--",
+        "publish",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert job_counts(result.stderr) == {"publish": 1}, result.stderr[-4000:]  # a run logs to stderr
+    published = repo / "docs" / "results" / "test"
+    assert sorted(path.name for path in published.iterdir()) == [
+        "headline.png",
+        "kpis.csv",
+        PROVENANCE,
+        "summary.csv",
+    ]
+    assert (published / "summary.csv").read_bytes() == (workdir / "results" / "summary.csv").read_bytes()
+    record = yaml.safe_load((published / PROVENANCE).read_text())
+    assert record["study"] == "test" and record["objective"] == "cost"
+    assert record["compute"]["jobs"] == len(list((tiny_run / "benchmarks").rglob("*.tsv")))
+    assert set(record["compute"]["training_cpu_minutes"]) == set(TEST_CONFIG["training"]["algorithms"])

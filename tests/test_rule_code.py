@@ -56,9 +56,15 @@ def planned_code_inputs(workdir: Path) -> dict[str, set[Path]]:
     (workdir / "model.zip").touch()
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     graph = subprocess.run(
-        # The sizing curve's rules run only under bess.sizing: optimal, outside rule all of the test config.
+        # The sizing curve's rules run only under bess.sizing: optimal, outside rule all of the test config;
+        # rule publish only on request.
         snakemake_command(
-            workdir, "--filegraph", "all", "resources/bess_sizing.csv", configfile=workdir / "config.yaml"
+            workdir,
+            "--filegraph",
+            "all",
+            "resources/bess_sizing.csv",
+            "publish",
+            configfile=workdir / "config.yaml",
         ),
         capture_output=True,
         text=True,
