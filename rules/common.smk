@@ -25,7 +25,7 @@ try:
     # Snakemake has read the config files already, but keeps the last of a key given twice: read them again,
     # strictly. Then every problem of the config at once, the data files it names included.
     check_config_files(workflow.configfiles)
-    validate_config(config, CONFIG_SCHEMA, (*SITE_CHECKS, check_ev_delivery))
+    validate_config(config, CONFIG_SCHEMA, SITE_CHECKS, [check_ev_delivery])
     # Every method's name, once: reference, user and saved controllers and the algorithms.
     METHODS = study_methods(config)
 except ConfigError as error:

@@ -297,6 +297,7 @@ def test_the_co2_study_is_the_default_but_for_its_prices_and_objective():
     co2_study = load_yaml(REPO / "config" / "iquitos_co2.yaml")
     # The unmet-energy penalty is in the objective's unit (kg CO2 there, USD here).
     differing = (
+        "study",
         "grid.import_price",
         "grid.demand_charges",
         "env.objective",

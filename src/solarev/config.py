@@ -356,12 +356,11 @@ CROSS_KEY_CHECKS: tuple[Check, ...] = (
 )
 
 
-def validate_config(
-    config: Mapping[str, Any], schema_path: str | Path, more_checks: Sequence[Check] = ()
-) -> None:
+def validate_config(config: Mapping[str, Any], schema_path: str | Path, *later: Sequence[Check]) -> None:
     """Raise ConfigError listing every problem: the schema's keys, types and ranges and finite numbers
-    first; once those hold, every cross-key rule, then `more_checks` (the stages' own, which read data
-    files) — each rule's problems, so that one run lists what an edit has to fix."""
+    first; once those hold, every cross-key rule; once those hold, each of the `later` groups of checks in
+    turn (the stages' own, which read data files, then what is computed from those) — each rule's
+    problems, so that one run lists what an edit has to fix."""
     non_finite = non_finite_problems(config)
     # -inf below a minimum is one problem, not two: the non-finite line names it.
     flagged = {line.split(":")[0] for line in non_finite}
@@ -369,8 +368,12 @@ def validate_config(
         line for line in schema_problems(config, load_yaml(schema_path)) if line.split(":")[0] not in flagged
     ]
     problems = schema + non_finite
-    if not problems:
-        for check in (*CROSS_KEY_CHECKS, *more_checks):
+    # Each stage runs on what the previous ones vouched for: the stages' checks build the site's time
+    # axis and read its files, which a bad time zone or hour key would crash.
+    for checks in (CROSS_KEY_CHECKS, *later):
+        if problems:
+            break
+        for check in checks:
             try:
                 check(config)
             except ConfigError as error:
