@@ -302,7 +302,7 @@ def headline_figure(summary: pd.DataFrame, confidence: float, objective: Objecti
 
 
 def reference_levels(ax: Axes, weekly: pd.DataFrame, positions: Mapping[int, float], width: float) -> None:
-    """Horizontal marks of the uncontrolled and optimum CO2 across each week's group of bars."""
+    """Horizontal marks of the uncontrolled and optimum levels across each week's group of bars."""
     for controller, style in (("uncontrolled", "--"), ("optimum", ":")):
         levels = weekly[weekly["controller"] == controller].set_index("week")["point"]
         for i, (week, level) in enumerate(levels.items()):
@@ -317,10 +317,12 @@ def reference_levels(ax: Axes, weekly: pd.DataFrame, positions: Mapping[int, flo
             )
 
 
-def co2_per_week_figure(weekly: pd.DataFrame, confidence: float, agents: Sequence[str]) -> Figure:
-    """Bars: every controller but the two levels per held-out week, `agents` with CI over seeds; lines:
-    uncontrolled and optimum levels."""
-    figure = page("CO2 per held-out week")
+def objective_per_week_figure(
+    weekly: pd.DataFrame, confidence: float, agents: Sequence[str], objective: Objective
+) -> Figure:
+    """Bars: the settled objective of every controller but the two levels per held-out week, `agents`
+    with CI over seeds; lines: uncontrolled and optimum levels."""
+    figure = page(f"{'Cost' if objective.name == 'cost' else 'CO2'} per held-out week (the objective)")
     ax = figure.add_subplot()
     barred = [c for c in dict.fromkeys(weekly["controller"]) if c not in ("uncontrolled", "optimum")]
     colors = controller_colors(list(dict.fromkeys(weekly["controller"])))
@@ -345,7 +347,7 @@ def co2_per_week_figure(weekly: pd.DataFrame, confidence: float, agents: Sequenc
     reference_levels(ax, weekly, positions, group)
     ax.set_xticks(list(positions.values()), [f"week {week}" for week in weeks])
     ax.set_xlabel("Held-out test week (weeks counted from 1 January, week 0)")
-    ax.set_ylabel("CO2 of grid import per week [kg]")
+    ax.set_ylabel(f"Objective (settled) per week [{objective.unit}]")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="y", alpha=0.3)

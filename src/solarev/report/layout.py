@@ -7,7 +7,7 @@ from pathlib import Path
 FIGURES = (  # the pages of every comparison.pdf after the title page, in order; also the PNG names
     "summary",
     "headline",  # the summary's first row as a figure: README.md shows it (docs/results/<study>/)
-    "co2_per_week",
+    "objective_per_week",
     "learning_curves",
     "dispatch_representative",
     "dispatch_worst",

@@ -157,8 +157,11 @@ def build_comparison(
     pages = {
         "summary": figures.summary_table_figure(summary, bootstrap.confidence),
         "headline": figures.headline_figure(summary, bootstrap.confidence, inputs.objective),
-        "co2_per_week": figures.co2_per_week_figure(
-            tables.weekly_table(inputs.kpis, "co2_kg", bootstrap), bootstrap.confidence, agents
+        "objective_per_week": figures.objective_per_week_figure(
+            tables.weekly_table(inputs.kpis, "objective", bootstrap),
+            bootstrap.confidence,
+            agents,
+            inputs.objective,
         ),
         "learning_curves": figures.learning_curves_figure(
             {kpi: tables.learning_curve_table(inputs.curves, kpi, bootstrap) for kpi in LEARNING_CURVE_KPIS},
