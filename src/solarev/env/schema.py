@@ -1,6 +1,6 @@
 """CityLearn 3.0.2 schema and CSV files for the site: one building, one central agent, one charger per socket.
 
-Physics choices (checked by running CityLearn 3.0.2 and against its source; docs/design.md "CityLearn"):
+Physics choices (checked by running CityLearn 3.0.2 and against its source; docs/design.md "Simulators"):
 - Battery curves are explicit and flat, so efficiency is constant and the power limit is nominal; no
   degradation and no standby loss. CityLearn applies the square root of the round-trip efficiency per
   direction.
