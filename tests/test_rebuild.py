@@ -124,7 +124,7 @@ CONFIG_EDITS = {
         {"control": 2, **AGENTS, **REPORT},
     ),
     # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
-    "env.unmet_energy_weight_kg_per_kwh": (3.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
+    "env.unmet_energy_weight_kg_per_kwh": (15.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
     # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.
     "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SITE),
     "env.objective": ("co2", {"control": CONTROLS, "tune_rule": 1, **AGENTS, **REPORT}),
