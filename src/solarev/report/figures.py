@@ -162,7 +162,13 @@ def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
     # each header wraps to the width its column has.
     font_size = summary_font_size(len(controllers))
     width = max(6, round(120 / (len(controllers) * font_size / FONT_SIZE)))
-    headers = [textwrap.fill(controller_label(c), width) + f"\n{tier_tag(summary, c)}" for c in controllers]
+    # Names wrap between words only: a method's name (LEAST_LAXITY_FIRST) stays whole, as the reader
+    # searches for it.
+    headers = [
+        textwrap.fill(controller_label(c), width, break_long_words=False, break_on_hyphens=False)
+        + f"\n{tier_tag(summary, c)}"
+        for c in controllers
+    ]
     table = ax.table(
         cellText=summary_cells(summary, controllers, kpis),
         rowLabels=[kpi_label(kpi) for kpi in kpis],
