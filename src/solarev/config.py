@@ -6,6 +6,7 @@ import math
 import sys
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,14 +74,20 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def check_config_files(paths: Iterable[str | Path]) -> None:
-    """ConfigError listing every config file that read_config_file refuses."""
+def problems_of(calls: Iterable[Callable[[], object]]) -> list[str]:
+    """The problems every call's ConfigError lists, all calls made."""
     problems = []
-    for path in paths:
+    for call in calls:
         try:
-            read_config_file(path)
+            call()
         except ConfigError as error:
             problems += error.problems
+    return problems
+
+
+def check_config_files(paths: Iterable[str | Path]) -> None:
+    """ConfigError listing every config file that read_config_file refuses."""
+    problems = problems_of(partial(read_config_file, path) for path in paths)
     if problems:
         raise ConfigError(*problems)
 
@@ -373,11 +380,7 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path, *later: 
     for checks in (CROSS_KEY_CHECKS, *later):
         if problems:
             break
-        for check in checks:
-            try:
-                check(config)
-            except ConfigError as error:
-                problems += error.problems
+        problems += problems_of(partial(check, config) for check in checks)
     if problems:
         raise ConfigError(*problems)
 
