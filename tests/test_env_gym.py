@@ -158,7 +158,7 @@ def test_observation_shows_pv_forecast_and_plugged_sockets(tiny_citylearn):
         observation, *_ = env.step(env.action_space.sample())
     step = env.step_index
     forecast = [observation[names.index(f"pv_forecast_{k}")] for k in range(1, env.forecast_steps + 1)]
-    made_now = env.forecaster.horizon("pv", site.pv_kwh, start + step, env.forecast_steps + 1)[1:]
+    made_now = env.forecaster.horizon("pv", start + step, env.forecast_steps + 1)[1:]
     np.testing.assert_allclose(forecast, made_now / pv_scale, rtol=1e-6)
     plugged = [observation[names.index(f"plugged_{s}")] for s in range(site.n_sockets)]
     np.testing.assert_array_equal(plugged, env.plugged_now)

@@ -127,10 +127,10 @@ def test_the_mpc_reads_no_measurement_after_its_step(tiny_citylearn) -> None:
 def test_a_forecast_matrix_row_is_the_horizon_made_at_its_step(tiny_citylearn) -> None:
     site = tiny_citylearn.site
     forecaster = Forecaster(site, REALISTIC_ENV["forecasts"])
-    for signal, records in (("pv", site.pv_kwh), ("load", site.load_kwh)):
+    for signal in ("pv", "load"):
         matrix = forecaster.ahead_matrix(signal, 6)
         for now in (0, 40, site.n_steps - 10):
-            np.testing.assert_array_equal(matrix[now], forecaster.horizon(signal, records, now, 7)[1:])
+            np.testing.assert_array_equal(matrix[now], forecaster.horizon(signal, now, 7)[1:])
 
 
 def test_the_level_ratio_scales_last_weeks_load_by_todays() -> None:

@@ -191,21 +191,24 @@ class Forecaster:
         past = seasonal_persistence(site.load_kwh, now, lead, days * site.steps_per_day)
         return past * self.load_level[now] if method == "previous_week_level" else past
 
-    def ahead_matrix(self, signal: str, steps: int) -> np.ndarray:
-        """Per site step t: the forecasts of `signal` ("pv" or "load") for t + 1 .. t + steps made at t."""
-        forecast = self.pv_forecast if signal == "pv" else self.load_forecast
-        return forecast(np.arange(self.site.n_steps)[:, None], np.arange(1, steps + 1)[None, :])
+    def forecast(self, signal: str, now: np.ndarray, lead: np.ndarray) -> np.ndarray:
+        """`signal` ("pv" or "load") at now + lead as forecast at `now`, kWh."""
+        return (self.pv_forecast if signal == "pv" else self.load_forecast)(now, lead)
 
-    def horizon(self, signal: str, records: np.ndarray, now: int, steps: int) -> np.ndarray:
+    def ahead_matrix(self, signal: str, steps: int) -> np.ndarray:
+        """Per site step t: the forecasts of `signal` for t + 1 .. t + steps made at t."""
+        return self.forecast(signal, np.arange(self.site.n_steps)[:, None], np.arange(1, steps + 1)[None, :])
+
+    def horizon(self, signal: str, now: int, steps: int) -> np.ndarray:
         """`signal` over [now, now + steps): the record at now, the forecasts after it."""
-        forecast = self.pv_forecast if signal == "pv" else self.load_forecast
-        return np.concatenate([records[now : now + 1], forecast(np.array(now), np.arange(1, steps))])
+        record = getattr(self.site, f"{signal}_kwh")[now : now + 1]
+        return np.concatenate([record, self.forecast(signal, np.array(now), np.arange(1, steps))])
 
     def pv_kwh(self, now: int, steps: int) -> np.ndarray:
-        return self.horizon("pv", self.site.pv_kwh, now, steps)
+        return self.horizon("pv", now, steps)
 
     def load_kwh(self, now: int, steps: int) -> np.ndarray:
-        return self.horizon("load", self.site.load_kwh, now, steps)
+        return self.horizon("load", now, steps)
 
     def grid(self, now: int, steps: int) -> GridSignals:
         known = self.site.grid.over(slice(now, now + steps))
@@ -257,7 +260,7 @@ def forecast_errors(
         for window in windows:
             for now in range(window.start, window.end - 1):
                 steps = min(horizon_steps, window.end - now)
-                forecast = forecaster.horizon(signal, records, now, steps)
+                forecast = forecaster.horizon(signal, now, steps)
                 absolute.append(np.abs(forecast[1:] - records[now + 1 : now + steps]))
                 actual.append(records[now + 1 : now + steps])
         errors[signal] = float(np.concatenate(absolute).mean() / np.concatenate(actual).mean())
