@@ -114,6 +114,7 @@ def test_the_plan_keeps_every_constraint_of_the_lp(results, tiny_citylearn):
         load, pv = site.load_kwh[window.start : window.end], site.pv_kwh[window.start : window.end]
         balance = load - pv + dispatch.bess_kwh + dispatch.ev_kwh.sum(axis=1) / CHARGER_EFFICIENCY
         np.testing.assert_allclose(dispatch.import_kwh, balance.clip(min=0), atol=atol)
+        assert (dispatch.shed_kwh <= atol).all()  # the tiny site's connection has no import limit
 
         assert dispatch.bess_energy_kwh[-1] >= bess.initial_energy_kwh - atol
         grid = site.grid.over(slice(window.start, window.end))

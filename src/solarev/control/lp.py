@@ -5,19 +5,20 @@ equations, per step t of a window (dim `time`), energies in kWh:
   EVs       0 <= x_{j,t} <= charger power × h × charger efficiency while session j is plugged in (dim
             `plug`: one entry per session step), sum_t x_{j,t} + u_j = need_j (dim `session`; u_j >= 0:
             energy still lacking when due, see solarev.env.sessions)
-  grid      i_t - x_t >= load_t - pv_t + c_t - d_t + sum_j x_{j,t} / charger efficiency,
+  grid      i_t - x_t + s_t >= load_t - pv_t + c_t - d_t + sum_j x_{j,t} / charger efficiency,
             0 <= i_t <= import limit × h,  0 <= x_t <= min(pv_t, export limit × h)
-            (what is neither used nor exported is curtailed)
+            (what is neither used nor exported is curtailed), 0 <= s_t <= load_t: building load shed where
+            the connection cannot carry it, so that a limit below the load never makes the LP infeasible
   peaks     p_c >= i_t / h for every step t of demand charge c's window (dim `demand_charge`)
   ledger    e_{T-1} >= e_{-1}: the plan ends with at least the energy it started with
   minimise  sum_t w_t i_t - v sum_t x_t + sum_c r_c p_c + unmet weight × sum_j u_j
-            + a negligible price on battery throughput
+            + lost-load weight × sum_t s_t + a negligible price on battery throughput
 A window that ends before its episode does (an MPC's horizon) may replace the ledger by a terminal value:
 the term - s e_{T-1}, s per kWh stored at the window's end (WindowData.terminal_value, the ledger's price
 of solarev.env.objective, with which the KPIs settle the energy an episode leaves), so that the plan may
 end below or above its start at the price the episode's settlement will put on the difference.
-with w_t, v and r_c (the demand charges pro-rated to the window) from the configured objective
-(solarev.env.objective, the one definition the reward and the KPIs use too). The throughput price (a
+with w_t, v, r_c (the demand charges pro-rated to the window) and the lost-load weight from the configured
+objective (solarev.env.objective, the one definition the reward and the KPIs use too). The throughput price (a
 millionth of w_t) only breaks ties against charging and discharging in the same step, which CityLearn's
 single battery action cannot replay.
 
@@ -52,7 +53,7 @@ import xarray as xr
 from scipy import sparse
 
 from solarev.env.episodes import Window
-from solarev.env.objective import Objective
+from solarev.env.objective import Objective, lost_load_weight
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps
 from solarev.site.grid import GridSignals
 from solarev.site.model import CHARGER_EFFICIENCY, Bess, Site
@@ -203,16 +204,23 @@ def most_export_kwh(data: WindowData) -> np.ndarray:
     return np.minimum(data.pv_kwh, data.grid.export_limit_kw * data.step_hours)
 
 
+def most_shed_kwh(data: WindowData) -> np.ndarray:
+    """s_t's bound: the building load of the step."""
+    return np.maximum(data.load_kwh, 0.0)
+
+
 def add_grid(model: linopy.Model, data: WindowData) -> None:
-    """Variables import, export; constraint grid (they cover the site's balance; the rest is curtailed)."""
+    """Variables import, export, shed; constraint grid (they cover the site's balance; the rest is
+    curtailed)."""
     grid, h = data.grid, data.step_hours
     grid_import = model.add_variables(0, grid.import_limit_kw * h, coords=[data.time], name="import")
     most_export = per_step(data, most_export_kwh(data))
     grid_export = model.add_variables(0, most_export, coords=[data.time], name="export")
+    shed = model.add_variables(0, per_step(data, most_shed_kwh(data)), coords=[data.time], name="shed")
     charge, discharge = model.variables["charge"], model.variables["discharge"]
     net_load = per_step(data, data.load_kwh - data.pv_kwh)
     model.add_constraints(
-        grid_import - grid_export >= net_load + charge - discharge + ev_load(model, data), name="grid"
+        grid_import - grid_export + shed >= net_load + charge - discharge + ev_load(model, data), name="grid"
     )
 
 
@@ -285,6 +293,7 @@ def objective_terms(
         "export": -objective.export_weight(grid) * variables["export"].sum(),
         "demand": (rates * variables["peak"]).sum(),
         "unmet": unmet_weight * variables["unmet"].sum(),
+        "lost_load": lost_load_weight(unmet_weight) * variables["shed"].sum(),
         "throughput": (THROUGHPUT_PRICE * weight * (variables["charge"] + variables["discharge"])).sum(),
     }
     if data.terminal_value is not None:
@@ -352,7 +361,7 @@ def lp_arrays(data: WindowData, objective: Objective, unmet_weight: float) -> Ar
     charges = data.grid.demand_charges
     sizes = {
         "charge": n, "discharge": n, "energy": n, "ev": len(session),
-        "unmet": len(data.sessions), "import": n, "export": n, "peak": len(charges),
+        "unmet": len(data.sessions), "import": n, "export": n, "shed": n, "peak": len(charges),
     }  # fmt: skip
     ends = np.cumsum(list(sizes.values()))
     columns = {name: slice(end - size, end) for (name, size), end in zip(sizes.items(), ends, strict=True)}
@@ -380,9 +389,9 @@ def lp_arrays(data: WindowData, objective: Objective, unmet_weight: float) -> Ar
     need = data.sessions.need_kwh
     sessions = np.arange(len(need))
     add_rows([(session, col["ev"], 1.0), (sessions, col["unmet"], 1.0)], need, need)
-    # grid: i_t - x_t - c_t + d_t - sum_j x_{j,t} / charger efficiency >= load_t - pv_t
+    # grid: i_t - x_t + s_t - c_t + d_t - sum_j x_{j,t} / charger efficiency >= load_t - pv_t
     grid = [
-        (t, col["import"], 1.0), (t, col["export"], -1.0), (t, col["charge"], -1.0),
+        (t, col["import"], 1.0), (t, col["export"], -1.0), (t, col["shed"], 1.0), (t, col["charge"], -1.0),
         (t, col["discharge"], 1.0), (step, col["ev"], -1 / CHARGER_EFFICIENCY),
     ]  # fmt: skip
     add_rows(grid, data.load_kwh - data.pv_kwh, np.full(n, np.inf))
@@ -408,6 +417,7 @@ def lp_arrays(data: WindowData, objective: Objective, unmet_weight: float) -> Ar
     cost[columns["export"]] = -objective.export_weight(data.grid)
     cost[columns["peak"]] = demand_rates(data, objective)
     cost[columns["unmet"]] = unmet_weight
+    cost[columns["shed"]] = lost_load_weight(unmet_weight)
     cost[columns["charge"]] = cost[columns["discharge"]] = THROUGHPUT_PRICE * weight
     if data.terminal_value is not None:
         cost[col["energy"][-1]] = -data.terminal_value
@@ -418,7 +428,7 @@ def lp_arrays(data: WindowData, objective: Objective, unmet_weight: float) -> Ar
         "energy": (bess.min_energy_kwh, bess.capacity_kwh),
         "ev": (0.0, data.session_step_kwh[session]), "unmet": (0.0, np.inf),
         "import": (0.0, data.grid.import_limit_kw * h), "export": (0.0, most_export_kwh(data)),
-        "peak": (floor, np.inf),
+        "shed": (0.0, most_shed_kwh(data)), "peak": (floor, np.inf),
     }  # fmt: skip
     col_lower, col_upper = np.zeros(ends[-1]), np.zeros(ends[-1])
     for name, (low, high) in bounds.items():

@@ -23,6 +23,7 @@ class Dispatch:
     import_kwh: np.ndarray
     ev_kwh: np.ndarray  # steps × sockets, into the EV batteries
     unmet_kwh: np.ndarray  # per session of the window
+    shed_kwh: np.ndarray  # building load the connection could not carry
     co2_kg: float
     objective: float
     build_seconds: float
@@ -73,6 +74,7 @@ def solve_window(
         import_kwh=grid_import,
         ev_kwh=planned_ev_kwh(data, values["ev"]),
         unmet_kwh=values["unmet"],
+        shed_kwh=values["shed"],
         co2_kg=float(data.grid.carbon_kg_per_kwh @ grid_import),
         objective=solution.objective,
         build_seconds=built - started,

@@ -38,6 +38,9 @@ OBJECTIVES = ("co2", "cost")
 # The config's `env` keys Objective.from_config reads: every job that scores or rewards gets them.
 OBJECTIVE_KEYS = ("objective", "carbon_price_usd_per_t")
 UNMET_WEIGHT_KEY = "env.unmet_energy_weight_kg_per_kwh"
+# A penalty, not an estimate of what an outage costs the site (published values of lost load for businesses
+# lie near 3.6-9 USD/kWh, below the shipped unmet EV weight of 12): it only has to rank lost load last.
+LOST_LOAD_FACTOR = 10.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ def with_unmet_penalty(objective: Any, unmet_kwh: Any, unmet_weight: float) -> A
     """The objective plus unmet EV energy at its penalty (config env.unmet_energy_weight_kg_per_kwh, in the
     objective's unit per kWh): an EV left uncharged costs what it costs in the LP and the reward."""
     return objective + unmet_weight * unmet_kwh
+
+
+def lost_load_weight(unmet_weight: float) -> float:
+    """The objective's unit per kWh of building load the connection cannot carry (an import above
+    grid.import_limit_kw that no action avoids): LOST_LOAD_FACTOR × the unmet EV weight. Being above the unmet
+    weight, which is above what any kWh not imported can save, it makes the LP shed EV charging before
+    building load and never shed either to lower its bill."""
+    return LOST_LOAD_FACTOR * unmet_weight
 
 
 def undelivered_kwh_saving(
