@@ -49,7 +49,7 @@ def main() -> None:
         site, config = prepare(args, Path(folder))
     print(f"site: {site.n_steps} steps of {site.step_hours} h, {site.n_sockets} sockets, ", end="")
     print(f"{len(site.sessions)} sessions")
-    weight = config["env"]["unmet_energy_weight_kg_per_kwh"]
+    weight = config["env"]["unmet_energy_weight"]
     objective = Objective.from_config(config["env"])
     for window in week_windows(config["episodes"]["test_weeks"], site.steps_per_day, site.n_steps):
         report(f"test week {window.label}", best_run(site, window, objective, weight, args.repeats))

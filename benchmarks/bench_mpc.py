@@ -112,7 +112,7 @@ def main() -> None:
         counts: list[int] = []
         kpis[name], seconds[name] = timed(make_env, mpc_on(run, counts))
         solves[name] = sum(counts) / len(kpis[name])
-    scored = add_optimum_share(kpis, env_config["unmet_energy_weight_kg_per_kwh"])
+    scored = add_optimum_share(kpis, env_config["unmet_energy_weight"])
 
     print("\nseconds per week (solves per week):")
     for name in runs:

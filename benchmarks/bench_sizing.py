@@ -30,7 +30,7 @@ def main() -> None:
     weeks = sizing_weeks(config["episodes"]["training_weeks"], bess["sizing_weeks"])
     cost, objective = capital_cost(bess["capital"]), Objective.from_config(env)
     capacities = sweep_capacities(bess["sweep_kwh"])
-    weight, limit = env["unmet_energy_weight_kg_per_kwh"], config["control"]["optimum"]["time_limit_s"]
+    weight, limit = env["unmet_energy_weight"], config["control"]["optimum"]["time_limit_s"]
     print(f"site: {site.n_steps} steps, {site.n_sockets} sockets, {len(site.sessions)} sessions")
     print(
         f"sizing weeks {weeks}; rule's battery {site.bess.capacity_kwh:.0f} kWh / {site.bess.power_kw:.0f} kW"

@@ -97,14 +97,12 @@ def controller_env_keys(wildcards):
             *OBJECTIVE_KEYS,
             "forecast_steps",
             "forecasts",
-            "unmet_energy_weight_kg_per_kwh",
+            "unmet_energy_weight",
         )
     if wildcards.controller == "mpc":
-        return keys(
-            "env", *OBJECTIVE_KEYS, "forecasts", "unmet_energy_weight_kg_per_kwh"
-        )
+        return keys("env", *OBJECTIVE_KEYS, "forecasts", "unmet_energy_weight")
     if wildcards.controller in ("optimum", "mpc_perfect"):
-        return keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh")
+        return keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight")
     if wildcards.controller == "rule_level":
         return keys("env", *OBJECTIVE_KEYS, "forecast_steps", "forecasts")
     return keys("env", *OBJECTIVE_KEYS)

@@ -27,7 +27,7 @@ rule tune_rule:
         # Tuned on the training weeks only: changing validation or test weeks reruns nothing here.
         episodes=keys("episodes", "episode_days", "training_weeks"),
         # Scored on the settled objective plus the unmet-energy penalty, on the numpy twin.
-        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh"),
+        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight"),
     script:
         "../workflow/scripts/tune_rule.py"
 

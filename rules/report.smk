@@ -38,7 +38,7 @@ rule collect:
     params:
         controllers=list(METHODS.seedless),
         agents=AGENT_RUNS,
-        env=keys("env", "unmet_energy_weight_kg_per_kwh"),
+        env=keys("env", "unmet_energy_weight"),
     script:
         "../workflow/scripts/collect.py"
 

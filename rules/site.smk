@@ -1,4 +1,4 @@
-"""The site's data: PV output, EV sessions, mall load and the battery sized from them."""
+"""The site's data: PV output, EV sessions, building load and the battery sized from them."""
 
 from solarev.site.model import PROFILE_FILES, SITE_LOCATION_KEYS, SITE_TIME_KEYS
 
@@ -49,25 +49,25 @@ rule ev_sessions:
         "../workflow/scripts/ev_sessions.py"
 
 
-rule mall_load:
+rule building_load:
     input:
-        **optional_file("table", config["mall_load"]["file"]),
-        code=code("mall_load.py"),
+        **optional_file("table", config["building_load"]["file"]),
+        code=code("building_load.py"),
     output:
-        load="resources/mall_load.csv",
+        load="resources/building_load.csv",
     log:
-        "logs/mall_load.log",
+        "logs/building_load.log",
     benchmark:
-        "benchmarks/mall_load.tsv"
+        "benchmarks/building_load.tsv"
     conda:
         "../envs/solarev.yaml"
     resources:
         mem_mb=500,
     params:
         site=keys("site", *SITE_TIME_KEYS),
-        mall_load=config["mall_load"],
+        building_load=config["building_load"],
     script:
-        "../workflow/scripts/mall_load.py"
+        "../workflow/scripts/building_load.py"
 
 
 rule bess_sizing:

@@ -37,7 +37,7 @@ rule bess_sizing_point:
         bess=keys("bess", *SIZING_BESS_KEYS),
         grid=keys("grid", *GRID_KEYS),
         episodes=keys("episodes", "training_weeks"),
-        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh"),
+        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight"),
         time_limit_s=config["control"]["optimum"]["time_limit_s"],
     script:
         "../workflow/scripts/bess_sizing_point.py"
@@ -62,7 +62,7 @@ rule bess_optimal:
         bess=keys("bess", *SIZING_BESS_KEYS, "sweep_kwh"),
         grid=keys("grid", *GRID_KEYS),
         episodes=keys("episodes", "training_weeks"),
-        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight_kg_per_kwh"),
+        env=keys("env", *OBJECTIVE_KEYS, "unmet_energy_weight"),
         time_limit_s=config["control"]["optimum"]["time_limit_s"],
     script:
         "../workflow/scripts/bess_optimal.py"

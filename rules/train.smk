@@ -60,7 +60,7 @@ rule train:
             *OBJECTIVE_KEYS,
             "forecast_steps",
             "forecasts",
-            "unmet_energy_weight_kg_per_kwh",
+            "unmet_energy_weight",
         ),
         site=keys("site", *SITE_MODEL_KEYS),
         bess=keys("bess", *BESS_MODEL_KEYS),

@@ -98,13 +98,14 @@ def session_rows(spec: SyntheticSite, rng: np.random.Generator) -> list[dict]:
 
 
 def write_synthetic_site(spec: SyntheticSite, directory: str | Path) -> Path:
-    """Write solar.csv, mall_load.csv, ev_sockets.csv, ev_sessions.csv and bess.json; return `directory`."""
+    """Write solar.csv, building_load.csv, ev_sockets.csv, ev_sessions.csv and bess.json; return
+    `directory`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(spec.seed)
     time = site_time(spec.site_config())
     solar_frame(spec, time, rng).to_csv(directory / "solar.csv", index=False)
-    load_frame(spec, time).to_csv(directory / "mall_load.csv", index=False)
+    load_frame(spec, time).to_csv(directory / "building_load.csv", index=False)
     sockets = pd.DataFrame(
         {
             "socket": range(len(spec.sockets)),

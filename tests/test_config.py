@@ -37,13 +37,17 @@ DELETE = object()
 # CLI (a time zone zoneinfo does not know, a battery starting below its floor). Six of them also
 # run through the real command line below.
 SITE_DATA_CASES = [
-    ("mall_load.monthly_factors", [1.0] * 11, "mall_load.monthly_factors: 11 values, needs at least 12"),
-    ("mall_load.weekday_factors", [1, 1, -1, 1, 1, 1, 1], "mall_load.weekday_factors[2]: -1"),
+    (
+        "building_load.monthly_factors",
+        [1.0] * 11,
+        "building_load.monthly_factors: 11 values, needs at least 12",
+    ),
+    ("building_load.weekday_factors", [1, 1, -1, 1, 1, 1, 1], "building_load.weekday_factors[2]: -1"),
     ("ev.classes.moto.arrival_soc.mean", 1.2, "ev.classes.moto.arrival_soc.mean: 1.2"),
     ("ev.classes.moto.arrival_soc.sd", 0.48, "ev.classes.moto.arrival_soc.sd: 0.48 is too large"),
     ("site.timezone", "Mars/Olympus", "site.timezone: 'Mars/Olympus' is not an IANA time zone"),
     ("bess.initial_soc", 0.1, "bess.initial_soc: 0.1 is below the floor 1 - bess.depth_of_discharge"),
-    ("mall_load.open_hours_shape", [1.0] * 12, "mall_load.open_hours_shape: 12 values"),
+    ("building_load.open_hours_shape", [1.0] * 12, "building_load.open_hours_shape: 12 values"),
     ("ev.sessions_file", "no/such/sessions.csv", "ev.sessions_file: file 'no/such/sessions.csv'"),
     (
         "solar.weather.clear_sky_index_monthly",
@@ -53,8 +57,8 @@ SITE_DATA_CASES = [
     ("ev.weekday_factors", [1.0] * 6, "ev.weekday_factors"),
     ("ev.count_dispersion", -0.1, "ev.count_dispersion: -0.1"),
     ("ev.max_wait_minutes", -5, "ev.max_wait_minutes: -5"),
-    ("mall_load.holidays", ["02-30"], "mall_load.holidays[0]: '02-30' is not a date"),
-    ("mall_load.holidays", ["Christmas"], "mall_load.holidays[0]: 'Christmas'"),
+    ("building_load.holidays", ["02-30"], "building_load.holidays[0]: '02-30' is not a date"),
+    ("building_load.holidays", ["Christmas"], "building_load.holidays[0]: 'Christmas'"),
 ]
 
 # (key to change, wrong value, text the message must contain)
@@ -68,8 +72,8 @@ BAD_INPUTS = [
     ("solar.system.tilt_deg", 120, "solar.system.tilt_deg"),
     ("solar.weather.source", "file", "solar.weather.file"),
     ("solar.weather.file", "no/such/weather.csv", "solar.weather.file"),
-    ("mall_load.file", "missing_load.csv", "mall_load.file"),
-    ("mall_load.daily_kwh", 0, "mall_load.daily_kwh"),
+    ("building_load.file", "missing_load.csv", "building_load.file"),
+    ("building_load.daily_kwh", 0, "building_load.daily_kwh"),
     ("ev.classes.moto.chargers", 0, "ev.classes.moto.chargers"),
     ("ev.classes.moto.charger_power_kw", "fast", "ev.classes.moto.charger_power_kw"),
     ("ev.classes", {}, "ev.classes"),
@@ -301,7 +305,7 @@ def test_the_co2_study_is_the_default_but_for_its_prices_and_objective():
         "grid.import_price",
         "grid.demand_charges",
         "env.objective",
-        "env.unmet_energy_weight_kg_per_kwh",
+        "env.unmet_energy_weight",
     )
     for key in differing:
         co2_study = set_key(co2_study, key, DELETE)

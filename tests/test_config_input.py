@@ -156,11 +156,15 @@ PEAK = TINY["grid"]["demand_charges"][0]
 FREE = {"usd_per_kwh": 0.0, "periods": [], "file": None}
 OLD_MPC = TINY["control"]["mpc"] | {"forecasts": TINY["env"]["forecasts"]}
 OLD_ENV = {key: value for key, value in TINY["env"].items() if key != "forecasts"}
+OLD_WEIGHT_ENV = {
+    ("unmet_energy_weight_kg_per_kwh" if key == "unmet_energy_weight" else key): value
+    for key, value in TINY["env"].items()
+}
 NEGATIVE = {
     f"{section}__{key}": -1
     for section, keys in {
         "solar__system": ("dc_kwp", "ac_kw", "tilt_deg", "system_losses", "inverter_efficiency"),
-        "mall_load": ("daily_kwh", "closed_share", "holiday_factor", "day_to_day_sd", "seed"),
+        "building_load": ("daily_kwh", "closed_share", "holiday_factor", "day_to_day_sd", "seed"),
         "bess": ("depth_of_discharge", "round_trip_efficiency", "design_factor", "rounding_kwh"),
         "bess__capital": ("usd_per_kwh", "usd_per_kw", "lifetime_years", "discount_rate"),
         "report": ("bootstrap_reps", "bootstrap_seed", "confidence"),
@@ -170,7 +174,11 @@ NEGATIVE = {
 }
 CLI_CASES: list[Case] = [
     ("nan", with_keys(solar__system__dc_kwp=math.nan), ["solar.system.dc_kwp: nan is not a finite number"]),
-    ("inf", with_keys(mall_load__daily_kwh=math.inf), ["mall_load.daily_kwh: inf is not a finite number"]),
+    (
+        "inf",
+        with_keys(building_load__daily_kwh=math.inf),
+        ["building_load.daily_kwh: inf is not a finite number"],
+    ),
     (
         "-inf below a minimum",
         with_keys(grid__export_price_usd_per_kwh=-math.inf),
@@ -178,8 +186,8 @@ CLI_CASES: list[Case] = [
     ),
     (
         "nan in a list",
-        with_keys(mall_load__weekday_factors=[1, 1, math.nan, 1, 1, 1, 1]),
-        ["mall_load.weekday_factors[2]: nan is not a finite number"],
+        with_keys(building_load__weekday_factors=[1, 1, math.nan, 1, 1, 1, 1]),
+        ["building_load.weekday_factors[2]: nan is not a finite number"],
     ),
     (
         "duplicate key",
@@ -216,8 +224,8 @@ CLI_CASES: list[Case] = [
     ),
     (
         "load: a time not a time",
-        with_keys(mall_load__file=csv_file("load.csv", NOON_LOAD)),
-        ["mall_load.file line 4: time 'noon' is not a time"],
+        with_keys(building_load__file=csv_file("load.csv", NOON_LOAD)),
+        ["building_load.file line 4: time 'noon' is not a time"],
     ),
     (
         "cost with every price 0",
@@ -228,7 +236,7 @@ CLI_CASES: list[Case] = [
         "co2 with a carbon file of zeros",
         with_keys(
             env__objective="co2",
-            env__unmet_energy_weight_kg_per_kwh=2.0,
+            env__unmet_energy_weight=2.0,
             grid__carbon_intensity_file=csv_file("carbon.csv", ZERO_CARBON),
         ),
         ["env.objective: co2, but grid.carbon_intensity_file is 0 at every step"],
@@ -241,7 +249,17 @@ CLI_CASES: list[Case] = [
     (
         "a renamed key",
         with_keys(control__mpc=OLD_MPC, env=OLD_ENV),
-        ["control.mpc.forecasts: renamed to env.forecasts", "env: 'forecasts' is missing"],
+        ["control.mpc.forecasts: renamed to env.forecasts"],
+    ),
+    (
+        "the unmet weight's old name",
+        with_keys(env=OLD_WEIGHT_ENV),
+        ["env.unmet_energy_weight_kg_per_kwh: renamed to env.unmet_energy_weight"],
+    ),
+    (
+        "the building load's old name",
+        replaced("\nbuilding_load:\n", "\nmall_load:\n"),
+        ["mall_load: renamed to building_load"],
     ),
     (
         "opening after closing",

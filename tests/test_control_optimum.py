@@ -126,7 +126,7 @@ def test_the_plan_keeps_every_constraint_of_the_lp(results, tiny_citylearn):
             objective.demand_rate(charge, window.n_steps, site.step_hours) * peaks[charge.name]
             for charge in grid.demand_charges
         )
-        unmet_weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+        unmet_weight = tiny_citylearn.config["env"]["unmet_energy_weight"]
         throughput = THROUGHPUT_PRICE * weight @ np.abs(dispatch.bess_kwh)
         expected = (
             weight @ dispatch.import_kwh + demand + unmet_weight * dispatch.unmet_kwh.sum() + throughput
@@ -158,7 +158,7 @@ def test_emptying_the_battery_at_the_end_saves_nothing(tiny_citylearn, objective
     }
     kpis["emptying"] = evaluate_policy(env, emptying_at_the_end(env, hours=6)).kpis
     assert (kpis["emptying"]["stored_energy_change_kwh"] < -1.0).all()
-    shares = add_optimum_share(kpis, config["env"]["unmet_energy_weight_kg_per_kwh"])["emptying"]
+    shares = add_optimum_share(kpis, config["env"]["unmet_energy_weight"])["emptying"]
     print(objective, shares[["optimum_share", "optimum_share_co2"]])
     assert shares["optimum_share"].abs().max() <= tolerance
 

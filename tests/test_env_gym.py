@@ -55,17 +55,17 @@ def test_observations_stay_in_the_space_and_rewards_are_floats(tiny_citylearn):
 
 def test_reward_is_the_added_objective_plus_weighted_shortfall_of_the_simulated_series(tiny_citylearn):
     """The returns sum to the episode's objective (time-of-use energy and the demand charge's window peak
-    in the tiny config), less the mall's own energy term, plus the unmet penalty."""
+    in the tiny config), less the building's own energy term, plus the unmet penalty."""
     env = tiny_citylearn.env("test")
     site = tiny_citylearn.site
     rng = np.random.default_rng(2)
     evaluation = evaluate_policy(env, lambda observation: rng.uniform(-1, 1, env.action_space.shape))
     _, rewards, infos = random_episode(env, seed=2)
     kpis = evaluation.kpis.iloc[0]
-    weight = tiny_citylearn.config["env"]["unmet_energy_weight_kg_per_kwh"]
+    weight = tiny_citylearn.config["env"]["unmet_energy_weight"]
     window = slice(env.window.start, env.window.end)
     grid = site.grid.over(window)
-    mall_term = energy_term(
+    building_term = energy_term(
         site.load_kwh[window] - site.pv_kwh[window],
         env.objective.import_weight(grid),
         env.objective,
@@ -78,7 +78,7 @@ def test_reward_is_the_added_objective_plus_weighted_shortfall_of_the_simulated_
     assert kpis["demand_charge_usd"] > 0
     assert sum(info["ev_unmet_kwh"] for info in infos) == pytest.approx(kpis["ev_unmet_kwh"], rel=1e-6)
     assert sum(info["co2_kg"] for info in infos) == pytest.approx(kpis["co2_kg"], rel=1e-6)
-    expected = -(objective - mall_term + weight * kpis["ev_unmet_kwh"])
+    expected = -(objective - building_term + weight * kpis["ev_unmet_kwh"])
     assert sum(rewards) == pytest.approx(expected, rel=1e-5, abs=1e-3 * abs(objective) / len(rewards))
 
 

@@ -93,7 +93,7 @@ def test_episode_starting_mid_session_holds_the_full_power_energy(tmp_path):
         [window],
         forecast_steps=1,
         forecasts=TEST_CONFIG["env"]["forecasts"],
-        unmet_weight_kg_per_kwh=2.0,
+        unmet_weight=2.0,
         sample=False,
         objective=Objective.from_config(TEST_CONFIG["env"]),
     )
@@ -140,7 +140,7 @@ def test_overlapping_sessions_on_a_socket_are_named(tiny_site):
 
 
 def test_series_of_the_wrong_length_is_named(tiny_site):
-    path = tiny_site.resources / "mall_load.csv"
+    path = tiny_site.resources / "building_load.csv"
     pd.read_csv(path).iloc[:-1].to_csv(path, index=False)
-    with pytest.raises(SiteDataError, match="mall_load.csv: 503 rows"):
+    with pytest.raises(SiteDataError, match="building_load.csv: 503 rows"):
         tiny_site.load()

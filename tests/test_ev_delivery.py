@@ -17,8 +17,8 @@ def test_the_default_tariffs_floor_is_its_demand_charge_arithmetic() -> None:
     """19 USD/kW-month over a week is 4.37 USD/kW; one kWh in a 30-minute step is 2 kW of peak."""
     config = load_yaml(REPO / "config" / "config.yaml")
     check_ev_delivery(config)  # the shipped weight is above the floor
-    below = config | {"env": config["env"] | {"unmet_energy_weight_kg_per_kwh": 8.0}}
-    with pytest.raises(ConfigError, match=r"^env\.unmet_energy_weight_kg_per_kwh: 8 is not above 8\.97 USD"):
+    below = config | {"env": config["env"] | {"unmet_energy_weight": 8.0}}
+    with pytest.raises(ConfigError, match=r"^env\.unmet_energy_weight: 8 is not above 8\.97 USD"):
         check_ev_delivery(below)
 
 
@@ -36,6 +36,6 @@ def test_no_ev_is_left_short_to_lower_the_bill(tiny_citylearn) -> None:
     week = week_windows(TEST_CONFIG["episodes"]["test_weeks"], site.steps_per_day, site.n_steps)[0]
     floor = undelivered_kwh_saving(objective, site.grid.over(slice(week.start, week.end)), week.n_steps, 1.0)
     cheap = solve_optimum(site, week, objective, 0.2 * floor, 60)
-    priced = solve_optimum(site, week, objective, TEST_CONFIG["env"]["unmet_energy_weight_kg_per_kwh"], 60)
+    priced = solve_optimum(site, week, objective, TEST_CONFIG["env"]["unmet_energy_weight"], 60)
     assert cheap.unmet_kwh.sum() > 0.1
     assert priced.unmet_kwh.sum() == pytest.approx(0.0, abs=1e-6)

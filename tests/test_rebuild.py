@@ -108,7 +108,10 @@ CONFIG_EDITS = {
         2.5,
         {"ev_sessions": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE},
     ),
-    "mall_load.daily_kwh": (100.0, {"mall_load": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
+    "building_load.daily_kwh": (
+        100.0,
+        {"building_load": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE},
+    ),
     "bess.initial_soc": (0.6, AFTER_SITE),
     "bess.design_factor": (1.3, {"bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
     "report.confidence": (0.9, {"comparison": 1, "all": 1}),
@@ -124,7 +127,7 @@ CONFIG_EDITS = {
         {"control": 2, **AGENTS, **REPORT},
     ),
     # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
-    "env.unmet_energy_weight_kg_per_kwh": (15.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
+    "env.unmet_energy_weight": (15.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
     # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.
     "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SITE),
     "env.objective": ("co2", {"control": CONTROLS, "tune_rule": 1, **AGENTS, **REPORT}),
@@ -191,7 +194,7 @@ def test_solar_module_edit_reruns_solar_and_everything_downstream(
     repo_copy: Path, workdir: Path, everything: Counter[str]
 ):
     edit(repo_copy / "src" / "solarev" / "site" / "solar.py")
-    assert dry_run_in(repo_copy, workdir) == without(everything, "ev_sessions", "mall_load")
+    assert dry_run_in(repo_copy, workdir) == without(everything, "ev_sessions", "building_load")
 
 
 def test_sac_learning_rate_reruns_sac_and_the_report_only(

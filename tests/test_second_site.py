@@ -24,7 +24,7 @@ KIND_KEYS = [
         "ev",
         ("opening_hour", "closing_hour", "arrival_peak", "weekday_factors", "sockets_per_charger", "dwell"),
     ),
-    ("mall_load", ("opening_hour", "closing_hour", "open_hours_shape", "weekday_factors", "holidays")),
+    ("building_load", ("opening_hour", "closing_hour", "open_hours_shape", "weekday_factors", "holidays")),
 ]
 CLASS_KEYS = ("charger_power_kw", "session_minutes", "battery_kwh", "arrival_soc")
 

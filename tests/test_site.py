@@ -1,4 +1,4 @@
-"""The site data stage's library: PV (pvlib), mall load, battery sizing and the site figure. EV sessions:
+"""The site data stage's library: PV (pvlib), building load, battery sizing and the site figure. EV sessions:
 test_site_ev.py; weather files: test_site_weather.py."""
 
 import copy
@@ -14,7 +14,7 @@ from solarev.site.bess import chosen_battery, evening_deficit_kwh_per_day, size_
 from solarev.site.calendar import day_of_step, is_holiday, site_days
 from solarev.site.ev import charging_sessions, uncontrolled_charging_kw
 from solarev.site.figure import SIZE_SOURCES, draw_sizing, site_figure
-from solarev.site.load import mall_load
+from solarev.site.load import building_load
 from solarev.site.model import site_time
 from solarev.site.profiles import SiteProfiles
 from solarev.site.solar import pv_yield, solar_profile
@@ -130,9 +130,9 @@ def test_a_weather_file_drives_the_pv_model():
 
 @pytest.fixture(scope="module")
 def default_load() -> tuple[pd.DatetimeIndex, pd.Series]:
-    """The default mall load's daily energy over the year, indexed by date."""
+    """The default building load's daily energy over the year, indexed by date."""
     time = site_time(DEFAULT_CONFIG["site"])
-    load = mall_load(DEFAULT_CONFIG["site"], DEFAULT_CONFIG["mall_load"])["load_kw"].to_numpy()
+    load = building_load(DEFAULT_CONFIG["site"], DEFAULT_CONFIG["building_load"])["load_kw"].to_numpy()
     return time, load
 
 
@@ -141,37 +141,37 @@ def daily_kwh(time: pd.DatetimeIndex, load_kw: np.ndarray) -> pd.Series:
     return pd.Series(load_kw * step_hours).groupby(day_of_step(time)).sum().set_axis(site_days(time))
 
 
-def test_mall_load_keeps_the_configured_yearly_mean_and_varies_by_day(default_load):
+def test_building_load_keeps_the_configured_yearly_mean_and_varies_by_day(default_load):
     daily = daily_kwh(*default_load)
-    assert daily.mean() == pytest.approx(DEFAULT_CONFIG["mall_load"]["daily_kwh"], rel=1e-9)
+    assert daily.mean() == pytest.approx(DEFAULT_CONFIG["building_load"]["daily_kwh"], rel=1e-9)
     assert daily.std() / daily.mean() > 0.03  # weekdays, months, holidays and noise
     time, load = default_load
     open_kw = load[(time.hour >= 9) & (time.hour < 22)].mean()
     closed_kw = load[time.hour < 9].mean()
-    assert closed_kw / open_kw == pytest.approx(DEFAULT_CONFIG["mall_load"]["closed_share"], rel=0.01)
+    assert closed_kw / open_kw == pytest.approx(DEFAULT_CONFIG["building_load"]["closed_share"], rel=0.01)
     afternoon, opening = load[time.hour == 15].mean(), load[time.hour == 9].mean()
     assert afternoon > 1.2 * opening  # cooling follows the heat of the afternoon
 
 
-def without_noise(mall: dict, **changes) -> dict:
-    return {**copy.deepcopy(mall), "day_to_day_sd": 0.0, **changes}
+def without_noise(building: dict, **changes) -> dict:
+    return {**copy.deepcopy(building), "day_to_day_sd": 0.0, **changes}
 
 
 def test_weekday_weekend_holiday_and_monthly_factors_are_applied():
-    mall = without_noise(
-        DEFAULT_CONFIG["mall_load"],
+    building = without_noise(
+        DEFAULT_CONFIG["building_load"],
         weekday_factors=[1, 1, 1, 1, 1, 1.3, 1.2],
         holidays=["01-02", "2023-01-03"],
         holiday_factor=1.5,
     )
     time = site_time(DEFAULT_CONFIG["site"])
-    daily = daily_kwh(time, mall_load(DEFAULT_CONFIG["site"], mall)["load_kw"].to_numpy())
+    daily = daily_kwh(time, building_load(DEFAULT_CONFIG["site"], building)["load_kw"].to_numpy())
     monday, saturday, sunday = (daily[f"2023-01-{day:02d}"] for day in (9, 14, 15))
     assert saturday / monday == pytest.approx(1.3) and sunday / monday == pytest.approx(1.2)
     assert daily["2023-01-02"] / monday == pytest.approx(1.5)  # a Monday, listed as a holiday
     assert daily["2023-01-03"] / monday == pytest.approx(1.5)  # a Tuesday, dated holiday
     october_monday = daily["2023-10-09"]
-    october, january = mall["monthly_factors"][9], mall["monthly_factors"][0]
+    october, january = building["monthly_factors"][9], building["monthly_factors"][0]
     assert october_monday / monday == pytest.approx(october / january)
 
 
@@ -181,18 +181,18 @@ def test_holidays_recur_or_name_one_date():
     assert list(days[holiday].strftime("%Y-%m-%d")) == ["2023-12-25", "2023-12-31", "2024-01-01"]
 
 
-def test_mall_load_is_seeded():
-    site, mall = TEST_CONFIG["site"], TEST_CONFIG["mall_load"]
-    first = mall_load(site, mall)
-    pd.testing.assert_frame_equal(first, mall_load(site, copy.deepcopy(mall)))
-    assert not first.equals(mall_load(site, {**mall, "seed": mall["seed"] + 1}))
+def test_building_load_is_seeded():
+    site, building = TEST_CONFIG["site"], TEST_CONFIG["building_load"]
+    first = building_load(site, building)
+    pd.testing.assert_frame_equal(first, building_load(site, copy.deepcopy(building)))
+    assert not first.equals(building_load(site, {**building, "seed": building["seed"] + 1}))
 
 
-def test_mall_load_from_a_table_is_interpolated_onto_the_steps():
+def test_building_load_from_a_table_is_interpolated_onto_the_steps():
     site = TEST_CONFIG["site"]
     time = site_time(site)
     table = pd.DataFrame({"time": time[::2].astype(str), "load_kw": np.arange(len(time[::2]), dtype=float)})
-    load = mall_load(site, TEST_CONFIG["mall_load"], table)
+    load = building_load(site, TEST_CONFIG["building_load"], table)
     np.testing.assert_allclose(load["load_kw"][:5], [0, 0.5, 1, 1.5, 2])
 
 
@@ -214,7 +214,7 @@ def test_the_site_figure_shows_day_types_months_and_sessions():
     profiles = SiteProfiles(
         time=time,
         pv_kw=solar_profile(site, TEST_CONFIG["solar"])["ac_kw"].to_numpy(),
-        load_kw=mall_load(site, TEST_CONFIG["mall_load"])["load_kw"].to_numpy(),
+        load_kw=building_load(site, TEST_CONFIG["building_load"])["load_kw"].to_numpy(),
         ev_kw=uncontrolled_charging_kw(sessions, len(time), 1.0),
         sessions=sessions,
     )
@@ -226,7 +226,7 @@ def test_the_site_figure_shows_day_types_months_and_sessions():
     assert any(label.startswith("moto: mean") for label in labels)
     assert [axis.get_title() for axis in figure.axes][:8] == [
         "Mean day",
-        "Mall load by day type",
+        "Building load by day type",
         "PV by month",
         "PV: the months with least and most",
         "Each day",

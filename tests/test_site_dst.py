@@ -13,7 +13,7 @@ from solarev.config import load_yaml
 from solarev.site.calendar import day_of_step
 from solarev.site.ev import charging_sessions
 from solarev.site.grid import grid_signals
-from solarev.site.load import mall_load
+from solarev.site.load import building_load
 from solarev.site.model import hour_of_day, local_days, local_steps, site_time
 
 DST = REPO / "config" / "test_dst.yaml"
@@ -72,7 +72,7 @@ def year() -> dict:
     return {
         "time": time,
         "sessions": charging_sessions(CONFIG["ev"], site).sessions,
-        "load_kw": mall_load(site, CONFIG["mall_load"])["load_kw"].to_numpy(),
+        "load_kw": building_load(site, CONFIG["building_load"])["load_kw"].to_numpy(),
         "price": grid_signals(CONFIG["grid"], time).import_usd_per_kwh,
     }
 
@@ -108,8 +108,8 @@ def test_load_tariff_and_ev_peaks_keep_their_local_hours_across_a_switch(year: d
         load = local_profile(year["load_kw"], time, days)
         price = local_profile(year["price"], time, days)
         ev = local_profile(arrivals, time, days)
-        shape = CONFIG["mall_load"]["open_hours_shape"]
-        assert load.idxmax() == CONFIG["mall_load"]["opening_hour"] + int(np.argmax(shape))
+        shape = CONFIG["building_load"]["open_hours_shape"]
+        assert load.idxmax() == CONFIG["building_load"]["opening_hour"] + int(np.argmax(shape))
         assert list(price[price == price.max()].index) == priced_hours
         in_peak = ev.index.isin(range(peak["start_hour"], peak["end_hour"]))
         assert ev[in_peak].min() > ev[~in_peak].max()
@@ -119,7 +119,7 @@ def test_load_tariff_and_ev_peaks_keep_their_local_hours_across_a_switch(year: d
 def test_the_short_and_long_days_keep_each_local_hour_s_power():
     """Flat day factors: the 23-hour day lacks its 02:00 hour's energy, the 25-hour day repeats it, and a
     period that ends an hour into the next day gives that hour one hour's load, not a day's."""
-    flat = CONFIG["mall_load"] | {
+    flat = CONFIG["building_load"] | {
         "weekday_factors": [1.0] * 7,
         "monthly_factors": [1.0] * 12,
         "holidays": [],
@@ -127,7 +127,7 @@ def test_the_short_and_long_days_keep_each_local_hour_s_power():
     }
     site = with_step(60) | {"days": 91}  # ends at 01:00 summer time on day 91
     time = site_time(site)
-    load_kw = mall_load(site, flat)["load_kw"].to_numpy()
+    load_kw = building_load(site, flat)["load_kw"].to_numpy()
     daily = pd.Series(load_kw).groupby(day_of_step(time)).sum()
     night_kw = load_kw[2]  # 02:00 on 1 January
     assert daily[SPRING] == pytest.approx(daily[0] - night_kw)

@@ -29,7 +29,7 @@ from solarev.site.model import site_files
 
 WEEKS = [0, 1, 2]
 OBJECTIVE = Objective.from_config(TEST_CONFIG["env"])
-UNMET_WEIGHT = TEST_CONFIG["env"]["unmet_energy_weight_kg_per_kwh"]
+UNMET_WEIGHT = TEST_CONFIG["env"]["unmet_energy_weight"]
 LARGEST_KWH = 100.0
 FREE = CapitalCost(0.0, 0.0)
 SCHEMA = REPO / "config" / "schema.yaml"

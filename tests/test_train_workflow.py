@@ -42,7 +42,7 @@ def best_on_validation(folder: Path) -> dict[str, float]:
     """The learning curve's first evaluation with the lowest validation objective plus unmet penalty, as
     config.yaml's selected_model records it."""
     curve = pd.read_csv(folder / "learning_curve.csv")
-    score = curve["objective"] + TEST_CONFIG["env"]["unmet_energy_weight_kg_per_kwh"] * curve["ev_unmet_kwh"]
+    score = curve["objective"] + TEST_CONFIG["env"]["unmet_energy_weight"] * curve["ev_unmet_kwh"]
     best = curve.loc[score.idxmin()]
     return {"timesteps": int(best["timesteps"]), "validation_score": float(score[best.name])}
 
@@ -96,9 +96,7 @@ def test_the_scored_model_is_the_best_on_validation(tiny_run: Path) -> None:
     for algo, seed in RUNS:
         folder = run_dir(tiny_run, algo, seed)
         kpis = mean_kpis(env)(partial(load_policy, folder))
-        score = (
-            kpis["objective"] + TEST_CONFIG["env"]["unmet_energy_weight_kg_per_kwh"] * kpis["ev_unmet_kwh"]
-        )
+        score = kpis["objective"] + TEST_CONFIG["env"]["unmet_energy_weight"] * kpis["ev_unmet_kwh"]
         assert score == pytest.approx(best_on_validation(folder)["validation_score"], rel=1e-12), (algo, seed)
 
 

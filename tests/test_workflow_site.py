@@ -11,7 +11,7 @@ SITE_OUTPUTS = [
     "resources/solar.csv",
     "resources/ev_sessions.csv",
     "resources/ev_sockets.csv",
-    "resources/mall_load.csv",
+    "resources/building_load.csv",
     "resources/bess.json",
     "results/figures/site.png",
 ]
@@ -32,7 +32,7 @@ def test_site_stage_writes_every_output(site_run: Path):
 
 
 def test_every_rule_logs_and_benchmarks(site_run: Path):
-    for rule in ("solar", "ev_sessions", "mall_load", "bess_sizing", "site_figure"):
+    for rule in ("solar", "ev_sessions", "building_load", "bess_sizing", "site_figure"):
         assert (site_run / "logs" / f"{rule}.log").exists(), rule
         assert (site_run / "benchmarks" / f"{rule}.tsv").exists(), rule
 

@@ -22,8 +22,13 @@ class ConfigError(ValueError):
         self.problems = problems
 
 
-# Keys that moved, old dotted name -> new: a config still using one is told where the key went.
-RENAMED_KEYS = {"control.mpc.forecasts": "env.forecasts"}
+# Keys that moved, old dotted name -> new: a config still using one is told where the key went, in one line
+# (not also that the new key is missing).
+RENAMED_KEYS = {
+    "control.mpc.forecasts": "env.forecasts",
+    "env.unmet_energy_weight_kg_per_kwh": "env.unmet_energy_weight",
+    "mall_load": "building_load",
+}
 # Lines of one report: enough to migrate an older config in one pass, short enough to read.
 MAX_REPORTED = 20
 
@@ -119,6 +124,23 @@ def unknown_keys(key: str, unknown: Iterable[str], allowed: str) -> list[str]:
     return lines
 
 
+def has_key(config: Mapping[str, Any], dotted: str) -> bool:
+    """Whether `config` gives the dotted key `dotted`."""
+    *parents, last = dotted.split(".")
+    for part in parents:
+        config = config.get(part)
+        if not isinstance(config, Mapping):
+            return False
+    return last in config
+
+
+def missing_key(error: jsonschema.ValidationError) -> str:
+    """The dotted key that a `required` error finds missing (jsonschema names it in its message only)."""
+    prefix = "" if not error.absolute_path else key_name(error.absolute_path) + "."
+    missing = [name for name in error.validator_value if name not in error.instance]
+    return prefix + next((name for name in missing if error.message.startswith(repr(name))), "")
+
+
 def describe_schema_error(error: jsonschema.ValidationError) -> list[str]:
     key = key_name(error.absolute_path)
     schema = error.schema if isinstance(error.schema, Mapping) else {}
@@ -143,9 +165,12 @@ def describe_value_error(error: jsonschema.ValidationError, key: str, schema: Ma
 
 
 def schema_problems(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
-    """Every key the schema rejects, in key order, one line each."""
+    """Every key the schema rejects, in key order, one line each; a key that a config still gives under its
+    old name is not missing as well (unknown_keys says where it went)."""
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda error: list(map(str, error.absolute_path)))
+    moved = {new for old, new in RENAMED_KEYS.items() if has_key(config, old)}
+    errors = [error for error in errors if error.validator != "required" or missing_key(error) not in moved]
     return [line for error in errors for line in describe_schema_error(error)]
 
 
@@ -189,7 +214,7 @@ def check_hours(config: Mapping[str, Any]) -> None:
     windows = {
         "ev": ("opening_hour", "closing_hour"),
         "ev.arrival_peak": ("start_hour", "end_hour"),
-        "mall_load": ("opening_hour", "closing_hour"),
+        "building_load": ("opening_hour", "closing_hour"),
         "bess": ("deficit_start_hour", "deficit_end_hour"),
     }
     problems = []
@@ -243,7 +268,7 @@ def check_files(config: Mapping[str, Any]) -> None:
         raise ConfigError("solar.weather.file: required when solar.weather.source is 'file'")
     named_files = {
         "solar.weather.file": weather["file"],
-        "mall_load.file": config["mall_load"]["file"],
+        "building_load.file": config["building_load"]["file"],
         "ev.sessions_file": config["ev"]["sessions_file"],
     }
     for key, path in named_files.items():
@@ -260,26 +285,26 @@ def check_timezone(config: Mapping[str, Any]) -> None:
 
 def check_holidays(config: Mapping[str, Any]) -> None:
     """The schema checks the MM-DD / YYYY-MM-DD pattern; this checks that each is a calendar date."""
-    for position, entry in enumerate(config["mall_load"]["holidays"]):
+    for position, entry in enumerate(config["building_load"]["holidays"]):
         # A leap year stands in for MM-DD entries so that 02-29 counts as a date.
         text = entry if len(entry) == 10 else f"2000-{entry}"
         try:
             datetime.date.fromisoformat(text)
         except ValueError:
             raise ConfigError(
-                f"mall_load.holidays[{position}]: {entry!r} is not a date (MM-DD or YYYY-MM-DD)"
+                f"building_load.holidays[{position}]: {entry!r} is not a date (MM-DD or YYYY-MM-DD)"
             ) from None
 
 
 def check_site_profiles(config: Mapping[str, Any]) -> None:
     """Cross-key rules of the generators: one load value per open hour, and arrival SOC spreads that a
     distribution on [0, 1] can have."""
-    mall = config["mall_load"]
-    open_hours = mall["closing_hour"] - mall["opening_hour"]
-    if len(mall["open_hours_shape"]) != open_hours:
+    building = config["building_load"]
+    open_hours = building["closing_hour"] - building["opening_hour"]
+    if len(building["open_hours_shape"]) != open_hours:
         raise ConfigError(
-            f"mall_load.open_hours_shape: {len(mall['open_hours_shape'])} values, but opening hours "
-            f"{mall['opening_hour']}-{mall['closing_hour']} need {open_hours} (one per open hour)"
+            f"building_load.open_hours_shape: {len(building['open_hours_shape'])} values, but opening hours "
+            f"{building['opening_hour']}-{building['closing_hour']} need {open_hours} (one per open hour)"
         )
     for name, vehicle in config["ev"]["classes"].items():
         mean, sd = vehicle["arrival_soc"]["mean"], vehicle["arrival_soc"]["sd"]

@@ -21,7 +21,7 @@ result = optimal_size(
     capital_cost(bess["capital"]),
     max(sweep_capacities(bess["sweep_kwh"])),
     Objective.from_config(smk.params.env),
-    smk.params.env["unmet_energy_weight_kg_per_kwh"],
+    smk.params.env["unmet_energy_weight"],
     smk.params.time_limit_s,
 )
 # The lower bound of the battery's value; the envs cannot simulate a battery of no size (it saves nothing).

@@ -20,7 +20,7 @@ result = sized_at(
     capital_cost(smk.params.bess["capital"]),
     float(smk.wildcards.capacity),
     Objective.from_config(smk.params.env),
-    smk.params.env["unmet_energy_weight_kg_per_kwh"],
+    smk.params.env["unmet_energy_weight"],
     smk.params.time_limit_s,
 )
 log.info("weeks %s: %s", weeks, result)

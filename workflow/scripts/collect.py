@@ -7,7 +7,7 @@ from solarev.report.layout import study_runs
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])
 runs = study_runs(smk.params.controllers, smk.params.agents)
-kpis = collect_kpis(runs, smk.params.env["unmet_energy_weight_kg_per_kwh"])
+kpis = collect_kpis(runs, smk.params.env["unmet_energy_weight"])
 kpis.to_csv(smk.output.kpis, index=False)
 collect_timeseries(runs).to_netcdf(smk.output.timeseries, engine="h5netcdf")
 log.info(

@@ -43,7 +43,7 @@ spec = RunSpec(
     threads=smk.threads,
     action_groups=socket_groups(settings.ev_action_groups, site.socket_power_kw, site.socket_battery_kwh),
     model_selection=training["model_selection"],
-    unmet_weight=env_config["unmet_energy_weight_kg_per_kwh"],
+    unmet_weight=env_config["unmet_energy_weight"],
 )
 simulated = (training["simulator"], site, schema_path, episodes, env_config)
 with training_device(training["device"], settings) as device:

@@ -89,7 +89,7 @@ def peak_steps(site: Site, objective: Objective) -> np.ndarray:
     return (weight > weight.min()) | objective.charged_window_steps(site.grid, site.step_hours)
 
 
-def mall_import_kwh(env: SiteEnv) -> float:
+def building_import_kwh(env: SiteEnv) -> float:
     """Load - PV this step, kWh (negative: surplus)."""
     return float(-env.site_surplus_kwh[env.window.start + env.step_index])
 
@@ -107,7 +107,7 @@ def least_laxity_first(env: SiteEnv, threshold_kwh: float) -> np.ndarray:
     laxity = laxity_steps(env)
     urgent = (asap > 0) & (laxity <= 0)
     energy = np.where(urgent, asap, 0.0)
-    headroom = threshold_kwh - mall_import_kwh(env) - energy.sum() / CHARGER_EFFICIENCY
+    headroom = threshold_kwh - building_import_kwh(env) - energy.sum() / CHARGER_EFFICIENCY
     flexible = np.flatnonzero((asap > 0) & ~urgent)
     order = flexible[np.argsort(laxity[flexible], kind="stable")]
     grid_need = asap[order] / CHARGER_EFFICIENCY
@@ -148,7 +148,7 @@ def rule_tuned(env: SiteEnv, thresholds: RuleThresholds) -> Policy:
     def policy(observation: np.ndarray) -> np.ndarray:
         if peak[env.window.start + env.step_index]:
             ev_kwh = least_laxity_first(env, threshold_kwh)
-            net_kwh = mall_import_kwh(env) + ev_kwh.sum() / CHARGER_EFFICIENCY
+            net_kwh = building_import_kwh(env) + ev_kwh.sum() / CHARGER_EFFICIENCY
             return env.action_from_energy(peak_battery_kwh(net_kwh, threshold_kwh), ev_kwh)
         net_kwh = -env.surplus_kwh()
         return env.action_from_energy(

@@ -19,7 +19,7 @@ def rule_based_saving(
     """The battery's annual saving under rule_based dispatch, the lower bound of its value (the LP's is
     the upper): the sampled weeks on the twin with the battery idle (uncontrolled) minus with rule_based,
     each scored as the tuned rule is (settled objective + unmet penalty), × 52 / n_weeks.
-    `env_config`: the `env` keys OBJECTIVE_KEYS and unmet_energy_weight_kg_per_kwh."""
+    `env_config`: the `env` keys OBJECTIVE_KEYS and unmet_energy_weight."""
     bess = replace(site.bess, capacity_kwh=capacity_kwh, power_kw=power_kw)
     env = make_fast_env(replace(site, bess=bess), {"test_weeks": list(weeks)}, env_config, "test")
     saving = sum(

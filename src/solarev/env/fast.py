@@ -128,7 +128,7 @@ class FastSolarEvEnv(SiteEnv):
     """SiteEnv simulated by the numpy twin of the site's CityLearn schema."""
 
     def __init__(self, site: Site, windows: Sequence[Window], **options: Any):
-        """`options`: SiteEnv's forecast_steps, forecasts, unmet_weight_kg_per_kwh and sample (see
+        """`options`: SiteEnv's forecast_steps, forecasts, unmet_weight and sample (see
         env_options)."""
         super().__init__(site, windows, **options)
         # The schema's seconds per step, as CityLearn turns them back into hours.

@@ -9,11 +9,11 @@ measures it), solarev.env.fast.FastSolarEvEnv with its numpy twin.
 Actions, all in [-1, 1]: [0] battery (fraction of nominal power, + charges), [1 + s] socket s's charging
 power mapped linearly from [-1, 1] to [0, 1] of its charger's power (ignored while no EV is plugged in).
 Reward per step, in the objective's unit (solarev.env.objective, config env.objective): -(the energy term
-the EVs and the battery add to the mall's own: w_t import - v export against the mall's load - PV alone)
-- each demand charge's episode rate × the increase of its running peak in its window - unmet_weight × (kWh
-an EV still lacks when it is due). The mall's own term is the same whatever the agent does, so this ranks
-policies exactly as the objective does, without the mall's weather-driven part that drowned the agents'
-in the returns (measured in config/agents.yaml); the peak increases sum to the episode's window peaks.
+the EVs and the battery add to the building's own: w_t import - v export against the building's load - PV
+alone) - each demand charge's episode rate × the increase of its running peak in its window - unmet_weight ×
+(kWh an EV still lacks when it is due). The building's own term is the same whatever the agent does, so this
+ranks policies exactly as the objective does, without the building's weather-driven part that drowned the
+agents' in the returns (measured in config/agents.yaml); the peak increases sum to the episode's window peaks.
 
 Observations are scaled to [-1, 1]. Besides the raw PV and load (over their maxima), the agent sees the
 site's surplus in units of the battery's energy per step at nominal power: "surplus" is PV - load - what
@@ -150,7 +150,7 @@ class SiteEnv(gym.Env):
         *,
         forecast_steps: int,
         forecasts: Mapping[str, str],
-        unmet_weight_kg_per_kwh: float,
+        unmet_weight: float,
         sample: bool,
         objective: Objective,
     ):
@@ -159,13 +159,13 @@ class SiteEnv(gym.Env):
         self.objective = objective
         self.windows = list(windows)
         self.forecast_steps = forecast_steps
-        self.unmet_weight = unmet_weight_kg_per_kwh
+        self.unmet_weight = unmet_weight
         self.sample = sample
         self.bess_step_kwh = max(site.bess.power_kw * site.step_hours, 1e-9)
-        # Per site step plus the terminal row: the mall's own balance, for the reward and the observations.
+        # Per site step plus the terminal row: the building's own balance, for the reward and observations.
         self.site_surplus_kwh = with_terminal_row(site.pv_kwh) - with_terminal_row(site.load_kwh)
         self.import_weight = with_terminal_row(objective.import_weight(site.grid))
-        self.mall_term = energy_term(
+        self.building_term = energy_term(
             -self.site_surplus_kwh, self.import_weight, objective, site.grid, site.step_hours
         )
         self.carbon = site.grid.carbon_kg_per_kwh
@@ -413,7 +413,9 @@ class SiteEnv(gym.Env):
             self.start_needs(step + 1)
         t = self.window.start + step
         grid, step_hours = self.site.grid, self.site.step_hours
-        energy = energy_term(net, self.import_weight[t], self.objective, grid, step_hours) - self.mall_term[t]
+        energy = (
+            energy_term(net, self.import_weight[t], self.objective, grid, step_hours) - self.building_term[t]
+        )
         demand = 0.0
         for c, charge in enumerate(grid.demand_charges):
             increase = peak_increase_kw(max(net, 0.0), step_hours, charge.in_window[t], self.peak_kw[c])
@@ -435,7 +437,7 @@ class SolarEvEnv(SiteEnv):
         *,
         forecast_steps: int,
         forecasts: Mapping[str, str],
-        unmet_weight_kg_per_kwh: float,
+        unmet_weight: float,
         sample: bool,
         objective: Objective,
     ):
@@ -444,7 +446,7 @@ class SolarEvEnv(SiteEnv):
             windows,
             forecast_steps=forecast_steps,
             forecasts=forecasts,
-            unmet_weight_kg_per_kwh=unmet_weight_kg_per_kwh,
+            unmet_weight=unmet_weight,
             sample=sample,
             objective=objective,
         )
@@ -526,7 +528,7 @@ def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[W
 # forecasts nor the reward (uncontrolled, rule_based) acts the same whatever they are, so its jobs are
 # handed none of them and do not rerun when they change (the objective it is scored on, it gets:
 # solarev.env.objective.OBJECTIVE_KEYS).
-UNREAD_ENV_KEYS = {"forecast_steps": 0, "forecasts": PERFECT, "unmet_energy_weight_kg_per_kwh": 0.0}
+UNREAD_ENV_KEYS = {"forecast_steps": 0, "forecasts": PERFECT, "unmet_energy_weight": 0.0}
 
 
 def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
@@ -536,7 +538,7 @@ def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
     return {
         "forecast_steps": env_config["forecast_steps"],
         "forecasts": env_config["forecasts"],
-        "unmet_weight_kg_per_kwh": env_config["unmet_energy_weight_kg_per_kwh"],
+        "unmet_weight": env_config["unmet_energy_weight"],
         "sample": split == "training",
         "objective": Objective.from_config(env_config),
     }

@@ -37,7 +37,7 @@ from solarev.site.model import config_step_hours, site_time
 OBJECTIVES = ("co2", "cost")
 # The config's `env` keys Objective.from_config reads: every job that scores or rewards gets them.
 OBJECTIVE_KEYS = ("objective", "carbon_price_usd_per_t")
-UNMET_WEIGHT_KEY = "env.unmet_energy_weight_kg_per_kwh"
+UNMET_WEIGHT_KEY = "env.unmet_energy_weight"
 # A penalty, not an estimate of what an outage costs the site (published values of lost load for businesses
 # lie near 3.6-9 USD/kWh, below the shipped unmet EV weight of 12): it only has to rank lost load last.
 LOST_LOAD_FACTOR = 10.0
@@ -83,7 +83,7 @@ class Objective:
 
 
 def with_unmet_penalty(objective: Any, unmet_kwh: Any, unmet_weight: float) -> Any:
-    """The objective plus unmet EV energy at its penalty (config env.unmet_energy_weight_kg_per_kwh, in the
+    """The objective plus unmet EV energy at its penalty (config env.unmet_energy_weight, in the
     objective's unit per kWh): an EV left uncharged costs what it costs in the LP and the reward."""
     return objective + unmet_weight * unmet_kwh
 
@@ -126,7 +126,7 @@ def check_ev_delivery(config: Mapping[str, Any]) -> None:
     step_hours = config_step_hours(config["site"])
     days = max(DAYS_PER_WEEK, config["episodes"]["episode_days"])
     check_unmet_weight(
-        config["env"]["unmet_energy_weight_kg_per_kwh"],
+        config["env"]["unmet_energy_weight"],
         Objective.from_config(config["env"]),
         grid_signals(config["grid"], time),
         round(days * 24 / step_hours),

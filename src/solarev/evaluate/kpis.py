@@ -45,7 +45,7 @@ PEAK_FORMAT = "window_peak_{}_kw"
 DEMAND_WINDOW = "demand_window_{}"  # the Dataset's variable: 1 in the charge's window
 UNITS = {
     "pv_kwh": ("kWh", "PV generation (AC) in the step"),
-    "load_kwh": ("kWh", "mall load in the step"),
+    "load_kwh": ("kWh", "building load in the step"),
     "net_kwh": ("kWh", "net grid exchange in the step, positive = import"),
     "co2_kg": ("kg", "CO2 of grid import in the step"),
     "cost_usd": ("USD", "cost of grid import in the step"),
@@ -214,7 +214,7 @@ def shared_kpis(frame: pd.DataFrame, unmet_weight: float) -> dict[str, pd.Series
 
 def add_optimum_share(kpis: Mapping[str, pd.DataFrame], unmet_weight: float) -> dict[str, pd.DataFrame]:
     """Add SHARES per episode to each controller's KPIs; needs "uncontrolled" and "optimum". `unmet_weight`:
-    config env.unmet_energy_weight_kg_per_kwh."""
+    config env.unmet_energy_weight."""
     scored = {name: shared_kpis(frame, unmet_weight) for name, frame in kpis.items()}
     uncontrolled, optimum = scored["uncontrolled"], scored["optimum"]
 

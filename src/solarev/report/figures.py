@@ -67,7 +67,7 @@ CONTROLLER_COLORS = {  # the same colour for a controller on every page
 OTHER_COLORS = ["#8c510a", "#4d4d4d", "#c51b7d"]  # agents of other algorithms
 FLOW_STYLES = {  # dispatch lines: column -> (label, colour, line style)
     "pv_kw": ("PV", palette.PV, "-"),
-    "mall_load_kw": ("Mall load", palette.MALL_LOAD, "-"),
+    "building_load_kw": ("Building load", palette.BUILDING_LOAD, "-"),
     "ev_charging_kw": ("EV charging", palette.EV_CHARGING, "-"),
     "battery_kw": ("Battery (+ charging, − discharging)", palette.BATTERY, "-"),
     "grid_import_kw": ("Grid import", palette.GRID_IMPORT, "--"),

@@ -177,7 +177,7 @@ def dispatch_frame(timeseries: xr.Dataset, controller: str, seed: int, day: pd.T
     return pd.DataFrame(
         {
             "pv_kw": run["pv_kwh"] / step_hours,
-            "mall_load_kw": run["load_kwh"] / step_hours,
+            "building_load_kw": run["load_kwh"] / step_hours,
             "ev_charging_kw": run["ev_kwh"] / step_hours,
             "battery_kw": run["bess_kwh"] / step_hours,
             "grid_import_kw": run["net_kwh"].clip(lower=0) / step_hours,

@@ -2,7 +2,7 @@
 
 `best_validation` keeps the model with the lowest validation score, as rl-zoo's EvalCallback keeps its
 best_model: the settled objective (the KPI `objective`) plus the unmet-EV-energy penalty (config
-env.unmet_energy_weight_kg_per_kwh), what the agents' reward minimises. Without the penalty, a model that
+env.unmet_energy_weight), what the agents' reward minimises. Without the penalty, a model that
 left EVs uncharged early in training scored best and was kept (measured in config/agents.yaml). The final
 model competes: the run evaluates it at the end as well. A tie keeps the earlier model. `final` keeps the
 last model.

@@ -90,7 +90,7 @@ class RunSpec:
     action_groups: np.ndarray | None = None
     # Which evaluated model the run keeps (solarev.rl.selection.MODEL_SELECTIONS): best_validation | final.
     model_selection: str = "best_validation"
-    # The penalty per kWh of unmet EV energy in the selection's score (env.unmet_energy_weight_kg_per_kwh).
+    # The penalty per kWh of unmet EV energy in the selection's score (env.unmet_energy_weight).
     unmet_weight: float = 0.0
 
     @property

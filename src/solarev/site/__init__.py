@@ -1,1 +1,1 @@
-"""The site's data: PV output (pvlib), EV charging sessions, mall load and the battery sizing."""
+"""The site's data: PV output (pvlib), EV charging sessions, building load and the battery sizing."""

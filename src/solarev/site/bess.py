@@ -30,7 +30,7 @@ def evening_deficit_kwh_per_day(
     start_hour: float,
     end_hour: float,
 ) -> float:
-    """Mean daily EV energy in the window that the PV left over after the mall's own load cannot cover."""
+    """Mean daily EV energy in the window that the PV left over after the building's own load cannot cover."""
     step_hours = time_step_hours(time)
     surplus_kw = np.clip(pv_kw - load_kw, 0, None)
     deficit_kw = np.clip(ev_kw - surplus_kw, 0, None) * window_mask(time, start_hour, end_hour)

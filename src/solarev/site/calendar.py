@@ -1,8 +1,8 @@
 """Day-level factors shared by the generators: weekday, month and holiday multipliers and per-step lookup.
 
-The mall load and the EV arrivals both vary by day of the week; the load also by month and on holidays.
+The building load and the EV arrivals both vary by day of the week; the load also by month and on holidays.
 Factors are relative: `mean_one` rescales them over the simulated days so that a configured daily mean
-(mall_load.daily_kwh, sessions_per_day) stays the mean of the period whatever the calendar holds.
+(building_load.daily_kwh, sessions_per_day) stays the mean of the period whatever the calendar holds.
 """
 
 from collections.abc import Sequence

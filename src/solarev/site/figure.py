@@ -83,11 +83,11 @@ def draw_monthly_pv(axis, monthly: pd.Series) -> None:
 
 
 def draw_daily_series(axis, time: pd.DatetimeIndex, load_kw: np.ndarray, sessions: pd.DataFrame) -> None:
-    """Each day's mall energy and EV sessions: the weekly cycle and the day-to-day noise."""
+    """Each day's building energy and EV sessions: the weekly cycle and the day-to-day noise."""
     load = daily_energy(time, load_kw) / 1000
-    axis.plot(load.index, load.to_numpy(), color=palette.MALL_LOAD, linewidth=0.8)
-    axis.set(title="Each day", ylabel="Mall load (MWh/day)")
-    axis.tick_params(axis="y", labelcolor=palette.MALL_LOAD)
+    axis.plot(load.index, load.to_numpy(), color=palette.BUILDING_LOAD, linewidth=0.8)
+    axis.set(title="Each day", ylabel="Building load (MWh/day)")
+    axis.tick_params(axis="y", labelcolor=palette.BUILDING_LOAD)
     days = day_of_step(time)[sessions["arrival_step"].to_numpy()]
     counts = np.bincount(days, minlength=len(load))
     sessions_axis = axis.twinx()
@@ -171,12 +171,12 @@ def site_figure(profiles: SiteProfiles, bess: Mapping[str, Any], site_name: str)
         axes[0, 0],
         {
             "PV": (time, profiles.pv_kw, palette.PV),
-            "mall load": (time, profiles.load_kw, palette.MALL_LOAD),
+            "building load": (time, profiles.load_kw, palette.BUILDING_LOAD),
             "EVs (uncontrolled)": (time, profiles.ev_kw, palette.EV_CHARGING),
         },
         "Mean day",
     )
-    draw_mean_days(axes[0, 1], day_type_curves(time, profiles.load_kw), "Mall load by day type")
+    draw_mean_days(axes[0, 1], day_type_curves(time, profiles.load_kw), "Building load by day type")
     monthly = monthly_pv_mwh_per_day(time, profiles.pv_kw)
     draw_monthly_pv(axes[0, 2], monthly)
     draw_mean_days(

@@ -22,7 +22,7 @@ def check_session_log(frame: pd.DataFrame, config: Mapping[str, Any]) -> None:
 
 
 def check_input_files(config: Mapping[str, Any]) -> None:
-    """ConfigError with a line per data file (ev.sessions_file, solar.weather.file, mall_load.file) that
+    """ConfigError with a line per data file (ev.sessions_file, solar.weather.file, building_load.file) that
     its job would refuse; files that do not exist are solarev.config.check_files's to report."""
     time = site_time(config["site"])
     readers: dict[str, tuple[str | None, Callable[[pd.DataFrame], object]]] = {
@@ -31,7 +31,7 @@ def check_input_files(config: Mapping[str, Any]) -> None:
             config["solar"]["weather"]["file"],
             lambda frame: weather_from_file(frame, time),
         ),
-        "mall_load.file": (config["mall_load"]["file"], lambda frame: load_from_file(frame, time)),
+        "building_load.file": (config["building_load"]["file"], lambda frame: load_from_file(frame, time)),
     }
     problems = []
     for key, (path, read) in readers.items():

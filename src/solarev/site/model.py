@@ -22,7 +22,7 @@ CHARGER_EFFICIENCY = 1.0
 # sized from them.
 PROFILE_FILES = {
     "solar": "solar.csv",
-    "mall_load": "mall_load.csv",
+    "building_load": "building_load.csv",
     "ev_sockets": "ev_sockets.csv",
     "ev_sessions": "ev_sessions.csv",
 }
@@ -286,7 +286,7 @@ def read_site_tables(files: Mapping[str, str | Path], site_config: Mapping[str, 
     paths = {name: Path(files[name]) for name in PROFILE_FILES}
     time = site_time(site_config)
     solar = read_series(paths["solar"], ["ac_kw", "clear_sky_ac_kw", *WEATHER_COLUMNS], len(time))
-    load = read_series(paths["mall_load"], ["load_kw"], len(time))
+    load = read_series(paths["building_load"], ["load_kw"], len(time))
     sockets = read_csv(paths["ev_sockets"], ["socket", "power_kw", "battery_kwh"]).sort_values("socket")
     if not np.array_equal(sockets["socket"].to_numpy(), np.arange(len(sockets))):
         raise SiteDataError(f"{paths['ev_sockets']}: sockets must be numbered 0..{len(sockets) - 1}")

@@ -1,4 +1,4 @@
-"""Users' measured tables (weather, mall load) brought onto the simulation steps."""
+"""Users' measured tables (weather, building load) brought onto the simulation steps."""
 
 import numpy as np
 import pandas as pd
