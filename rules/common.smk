@@ -16,6 +16,7 @@ from solarev.env.objective import check_ev_delivery
 from solarev.evaluate.methods import study_methods
 from solarev.site.bess import capacity_label, sweep_capacities
 from solarev.site.inputs import SITE_CHECKS
+from solarev.site.limits import check_import_limit
 
 REPO = Path(workflow.basedir)
 CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
@@ -25,7 +26,9 @@ try:
     # Snakemake has read the config files already, but keeps the last of a key given twice: read them again,
     # strictly. Then every problem of the config at once, the data files it names included.
     check_config_files(workflow.configfiles)
-    validate_config(config, CONFIG_SCHEMA, SITE_CHECKS, [check_ev_delivery])
+    validate_config(
+        config, CONFIG_SCHEMA, SITE_CHECKS, [check_ev_delivery, check_import_limit]
+    )
     # Every method's name, once: reference, user and saved controllers and the algorithms.
     METHODS = study_methods(config)
 except ConfigError as error:
@@ -109,10 +112,11 @@ def controller_env_keys(wildcards):
 
 
 def controller_episode_keys(wildcards):
-    """Controllers only see the test weeks, but the MPC's expected EV arrivals come from the training weeks."""
+    """Controllers only see the test episodes, but the MPC's expected EV arrivals come from the training
+    weeks."""
     if wildcards.controller == "mpc":
-        return keys("episodes", "training_weeks", "test_weeks")
-    return keys("episodes", "test_weeks")
+        return keys("episodes", "training_weeks", "test_weeks", "test_months")
+    return keys("episodes", "test_weeks", "test_months")
 
 
 def controller_config(wildcards):

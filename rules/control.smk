@@ -85,7 +85,7 @@ rule score_policy:
         bess=keys("bess", *BESS_MODEL_KEYS),
         grid=keys("grid", *GRID_KEYS),
         # As an agent's evaluation (rule evaluate): the test weeks, the observation's forecasts.
-        episodes=keys("episodes", "test_weeks"),
+        episodes=keys("episodes", "test_weeks", "test_months"),
         env=keys("env", *OBJECTIVE_KEYS, "forecast_steps", "forecasts"),
         algorithm=lambda wildcards: METHODS.policies[wildcards.policy].algorithm,
         battery_action=lambda wildcards: METHODS.policies[

@@ -97,7 +97,7 @@ rule evaluate:
         grid=keys("grid", *GRID_KEYS),
         # The held-out weeks, in CityLearn, as for the controllers; the policy reads the observation's
         # forecasts, not the reward.
-        episodes=keys("episodes", "test_weeks"),
+        episodes=keys("episodes", "test_weeks", "test_months"),
         env=keys("env", *OBJECTIVE_KEYS, "forecast_steps", "forecasts"),
     script:
         "../workflow/scripts/evaluate_agent.py"

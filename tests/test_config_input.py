@@ -262,6 +262,62 @@ CLI_CASES: list[Case] = [
         ["mall_load: renamed to building_load"],
     ),
     (
+        "test months and test weeks both",
+        with_keys(episodes__test_months=[1]),
+        ["episodes.test_months: both are set; test on weeks (test_weeks) or months (test_months)"],
+    ),
+    (
+        "neither test months nor test weeks",
+        with_keys(episodes__test_weeks=[]),
+        ["episodes.test_months: both are empty"],
+    ),
+    (
+        "month 13",
+        with_keys(episodes__test_weeks=[], episodes__test_months=[13]),
+        ["episodes.test_months[0]: 13"],
+    ),
+    (
+        "a test month beyond the site's days",
+        with_keys(episodes__test_weeks=[], episodes__test_months=[2]),
+        ["episodes.test_months: months [2] end after the site's 21 days (site.days)"],
+    ),
+    (
+        "a test month overlapping the training weeks",
+        with_keys(site__days=35, episodes__test_weeks=[], episodes__test_months=[1]),
+        ["episodes.training_weeks: weeks [0] share days with test month 1 (January)"],
+    ),
+    (
+        "an unmet weight below a month's floor",
+        with_keys(
+            site__days=63,
+            episodes__training_weeks=[5, 6],
+            episodes__validation_weeks=[7],
+            episodes__test_weeks=[],
+            episodes__test_months=[1],
+        ),
+        ["env.unmet_energy_weight: 12 is not above 19.23 USD"],
+    ),
+    (
+        "an import limit the battery cannot make up",
+        with_keys(
+            grid__import_limit_kw=2.0,
+            bess__sizing="fixed",
+            bess__fixed_capacity_kwh=10.0,
+            bess__fixed_power_kw=1.0,
+        ),
+        ["grid.import_limit_kw: 2 kW is below what the site must import at step"],
+    ),
+    (
+        "an import limit on a site with no battery power to meet it",
+        with_keys(grid__import_limit_kw=4.0, bess__sizing="optimal"),
+        ["grid.import_limit_kw: 4 kW is below what the site must import at step 17"],
+    ),
+    (
+        "an import limit of 0",
+        with_keys(grid__import_limit_kw=0.0),
+        ["grid.import_limit_kw: 0"],
+    ),
+    (
         "opening after closing",
         with_keys(ev__opening_hour=23),
         ["ev.opening_hour: 23 must be before ev.closing_hour (22)"],

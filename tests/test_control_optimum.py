@@ -123,7 +123,7 @@ def test_the_plan_keeps_every_constraint_of_the_lp(results, tiny_citylearn):
         weight = objective.import_weight(grid)
         peaks = window_peaks_kw(dispatch.import_kwh, grid, site.step_hours)
         demand = sum(
-            objective.demand_rate(charge, window.n_steps, site.step_hours) * peaks[charge.name]
+            objective.monthly_rate(charge) * window.billed_months(site.step_hours) * peaks[charge.name]
             for charge in grid.demand_charges
         )
         unmet_weight = tiny_citylearn.config["env"]["unmet_energy_weight"]

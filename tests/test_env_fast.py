@@ -3,7 +3,8 @@
 EV SOC at every step, on the tiny site (time-of-use price, a demand charge, objective cost) and on a
 default-like one (30-minute steps, sessions across midnight and across week boundaries, EV batteries that
 float32 cannot hold exactly, EVs arriving empty; price and carbon intensity varying every step from CSV
-files, a carbon price, paid export under a limit and two demand charges)."""
+files, a carbon price, paid export under a limit, an import limit the action layer enforces and two demand
+charges)."""
 
 import warnings
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ def grid_files(root: Path, site_config: dict, seed: int) -> dict:
         "import_price": {"usd_per_kwh": 0.2, "periods": [], "file": str(price)},
         "export_price_usd_per_kwh": 0.05,
         "export_limit_kw": 10.0,
+        # Below the load plus every charger and the battery at full power: the action layer cuts them.
+        "import_limit_kw": 45.0,
         "demand_charges": [
             {"name": "peak", "start_hour": 18, "end_hour": 23, "days": every_day, "usd_per_kw_month": 19.0},
             {

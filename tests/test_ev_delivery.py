@@ -34,7 +34,8 @@ def test_no_ev_is_left_short_to_lower_the_bill(tiny_citylearn) -> None:
     site = dataclasses.replace(site, grid=dataclasses.replace(site.grid, import_limit_kw=float("inf")))
     objective = Objective.from_config(TEST_CONFIG["env"])
     week = week_windows(TEST_CONFIG["episodes"]["test_weeks"], site.steps_per_day, site.n_steps)[0]
-    floor = undelivered_kwh_saving(objective, site.grid.over(slice(week.start, week.end)), week.n_steps, 1.0)
+    grid = site.grid.over(slice(week.start, week.end))
+    floor = undelivered_kwh_saving(objective, grid, week.billed_months(site.step_hours), site.step_hours)
     cheap = solve_optimum(site, week, objective, 0.2 * floor, 60)
     priced = solve_optimum(site, week, objective, TEST_CONFIG["env"]["unmet_energy_weight"], 60)
     assert cheap.unmet_kwh.sum() > 0.1

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import TEST_CONFIG
 
-from solarev.env.objective import pro_rated
+from solarev.env.episodes import Window
 from solarev.site.grid import grid_signals
 from solarev.site.model import site_time
 
@@ -53,5 +53,6 @@ def test_a_signal_file_is_read_per_step_and_sliced_per_episode(tmp_path: Path):
     assert week.demand_charges[0].in_window.shape == (336,)
 
 
-def test_a_monthly_charge_is_pro_rated_by_days():
-    assert pro_rated(19.0, n_steps=7 * 48, step_hours=0.5) == pytest.approx(19.0 * 7 / (365 / 12))
+def test_a_monthly_charge_is_pro_rated_by_days_unless_the_episode_is_a_month():
+    assert Window(0, 7 * 48, 3).billed_months(step_hours=0.5) == pytest.approx(7 / (365 / 12))
+    assert Window(0, 28 * 48, 2, "month").billed_months(step_hours=0.5) == 1.0

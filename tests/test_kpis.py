@@ -42,9 +42,11 @@ def series(episode: int, start: str, objective: str = "cost") -> xr.Dataset:
             "bess_initial_energy_kwh": 4.0,
             "bess_one_way_efficiency": 0.9,
             "step_hours": 0.5,
+            "period": "week",
+            "billed_months": 2 / 24 / (365 / 12),  # two hours' share of a month
             "export_usd_per_kwh": 0.1,
             "export_limit_kw": 6.0,
-            "import_limit_kw": float("inf"),
+            "import_limit_kw": 16.0,  # 8 kWh a step: the first step's import is 2 kWh above it
             "objective": objective,
             "carbon_price_usd_per_t": 0.0,
         },
@@ -63,6 +65,7 @@ def test_every_kpi_of_a_known_episode():
             "pv_curtailed_kwh": 4.0,
             "ev_delivered_kwh": 2.5,
             "ev_unmet_kwh": 0.25,
+            "import_over_limit_kwh": 2.0,
             "bess_equivalent_cycles": 8 / 20,
             "cost_usd": 2.4,
             "energy_cost_usd": 2.6,
@@ -100,7 +103,7 @@ def test_optimum_share():
 def co2_frame(co2: list[float], unmet: tuple[float, float] = (0.0, 0.0)) -> pd.DataFrame:
     """Settled CO2 as the objective too (objective: co2)."""
     return pd.DataFrame(
-        {"co2_settled_kg": co2, "objective": co2, "ev_unmet_kwh": unmet},
+        {"co2_settled_kg": co2, "objective": co2, "ev_unmet_kwh": unmet, "import_over_limit_kwh": 0.0},
         index=pd.Index([17, 35], name="episode"),
     )
 

@@ -94,6 +94,8 @@ def episode(week: int, factor: float) -> xr.Dataset:
             "bess_initial_energy_kwh": 10.0,
             "bess_one_way_efficiency": 0.95**0.5,
             "step_hours": 1.0,
+            "period": "week",
+            "billed_months": 7 / (365 / 12),
             "export_usd_per_kwh": 0.0,
             "export_limit_kw": float("inf"),
             "import_limit_kw": float("inf"),

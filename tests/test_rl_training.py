@@ -179,7 +179,14 @@ def test_selection_rule(tmp_path: Path) -> None:
 
 
 def test_the_selection_score_charges_unmet_ev_energy_as_the_reward_does() -> None:
-    assert selection_score({"objective": 100.0, "ev_unmet_kwh": 30.0}, 2.0) == 160.0
+    assert (
+        selection_score({"objective": 100.0, "ev_unmet_kwh": 30.0, "import_over_limit_kwh": 0.0}, 2.0)
+        == 160.0
+    )
+    # An import above the connection's limit costs the lost-load weight: 10 × the unmet weight.
+    assert (
+        selection_score({"objective": 100.0, "ev_unmet_kwh": 0.0, "import_over_limit_kwh": 1.0}, 2.0) == 120.0
+    )
     assert selection_score({"objective": 100.0}, 0.0) == 100.0
 
 

@@ -1,6 +1,7 @@
 """Configuration validation: every problem of a config at once, one line each naming its key (or its file
 and line), before any job runs."""
 
+import calendar
 import datetime
 import math
 import sys
@@ -239,8 +240,42 @@ def check_hours(config: Mapping[str, Any]) -> None:
         )
 
 
+def month_days(year: int, month: int) -> range:
+    """The days of the year (0 = 1 January) that make up `month` (1-12)."""
+    first = datetime.date(year, month, 1)
+    after = datetime.date(year + month // 12, month % 12 + 1, 1)
+    start = (first - datetime.date(year, 1, 1)).days
+    return range(start, start + (after - first).days)
+
+
+def check_test_months(config: Mapping[str, Any], week_sets: Mapping[str, set[int]]) -> None:
+    """Test months lie within site.days and share no day with a training or validation week."""
+    episodes, site = config["episodes"], config["site"]
+    months = {month: month_days(site["year"], month) for month in episodes["test_months"]}
+    beyond = sorted(month for month, days in months.items() if days.stop > site["days"])
+    if beyond:
+        raise ConfigError(
+            f"episodes.test_months: months {beyond} end after the site's {site['days']} days (site.days)"
+        )
+    for name in ("training_weeks", "validation_weeks"):
+        for month, days in months.items():
+            shared = sorted(
+                week for week in week_sets[name] if 7 * week < days.stop and 7 * week + 7 > days.start
+            )
+            if shared:
+                raise ConfigError(
+                    f"episodes.{name}: weeks {shared} share days with test month {month} "
+                    f"({calendar.month_name[month]}); training and validation stay outside the test months"
+                )
+
+
 def check_weeks(config: Mapping[str, Any]) -> None:
     episodes = config["episodes"]
+    if bool(episodes["test_weeks"]) == bool(episodes["test_months"]):
+        given = "both are set" if episodes["test_weeks"] else "both are empty"
+        raise ConfigError(
+            f"episodes.test_months: {given}; test on weeks (test_weeks) or months (test_months)"
+        )
     weeks_available = config["site"]["days"] // 7
     sets = {name: set(episodes[name]) for name in ("training_weeks", "validation_weeks", "test_weeks")}
     for name, weeks in sets.items():
@@ -258,6 +293,7 @@ def check_weeks(config: Mapping[str, Any]) -> None:
                 raise ConfigError(
                     f"episodes.{second}: weeks {shared} are also in episodes.{first}; sets must be disjoint"
                 )
+    check_test_months(config, sets)
     if episodes["episode_days"] > 7 * len(sets["training_weeks"]):
         raise ConfigError("episodes.episode_days: longer than the training weeks together")
 

@@ -188,7 +188,7 @@ def horizon_data(env: SiteEnv, forecaster: Forecaster, settings: MpcSettings) ->
         sessions=within_horizon(sessions, step_kwh, steps),
         session_step_kwh=step_kwh,
         n_sockets=site.n_sockets,
-        episode_steps=window.n_steps,
+        billed_months=window.billed_months(site.step_hours),
         peak_floor_kw=env.peak_kw.copy(),
         ledger_energy_kwh=bess.initial_energy_kwh,
         terminal_value=None
@@ -196,7 +196,7 @@ def horizon_data(env: SiteEnv, forecaster: Forecaster, settings: MpcSettings) ->
         else env.objective.stored_energy_value(episode_grid, bess.one_way_efficiency),
     )
     charged = env.objective.charged_window_steps(grid, site.step_hours)
-    return hedged(data, settings.hedge, charged), Window(now, now + steps, window.label)
+    return hedged(data, settings.hedge, charged), window._replace(start=now, end=now + steps)
 
 
 def mpc(env: SiteEnv, settings: MpcSettings, forecaster: Forecaster) -> tuple[Policy, SolveLog]:

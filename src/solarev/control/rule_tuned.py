@@ -177,6 +177,7 @@ def window_score(env: SiteEnv, policy: Policy, window: int) -> float:
         net_kwh,
         site.grid.over(slice(span.start, span.end)),
         site.step_hours,
+        span.billed_months(site.step_hours),
         env.objective,
         stored_change,
         site.bess.one_way_efficiency,

@@ -149,7 +149,7 @@ def sizing_data(
         sessions=concatenated([part.sessions for part in parts], offsets, n_steps),
         session_step_kwh=np.concatenate([part.session_step_kwh for part in parts]),
         n_sockets=site.n_sockets,
-        episode_steps=parts[0].n_steps,  # demand charges are pro-rated per week, as the optimum's
+        billed_months=windows[0].billed_months(site.step_hours),  # per week, as the optimum's
         sizing=Sizing(
             min_capacity_kwh=capacity_kwh[0],
             max_capacity_kwh=capacity_kwh[1],

@@ -13,7 +13,7 @@ the EVs and the battery add to the building's own: w_t import - v export against
 alone) - each demand charge's episode rate × the increase of its running peak in its window - unmet_weight ×
 (kWh an EV still lacks when it is due). The building's own term is the same whatever the agent does, so this
 ranks policies exactly as the objective does, without the building's weather-driven part that drowned the
-agents' in the returns (measured in config/agents.yaml); the peak increases sum to the episode's window peaks.
+agents' in the returns (measured in docs/tuning.md); the peak increases sum to the episode's window peaks.
 
 Observations are scaled to [-1, 1]. Besides the raw PV and load (over their maxima), the agent sees the
 site's surplus in units of the battery's energy per step at nominal power: "surplus" is PV - load - what
@@ -21,7 +21,7 @@ the plugged-in EVs would take at full power, "surplus_forecast_k" is PV - load k
 (solarev.env.forecasts, config env.forecasts; pv_forecast_k and load_forecast_k likewise); clipped to
 ±1, where the battery's power caps what it could do with more. An agent that has learnt battery action =
 surplus charges exactly the surplus and covers the deficit, rule_based's dispatch (solarev.control): the
-raw PV and load alone made the agents find this boundary only roughly (measured in config/agents.yaml).
+raw PV and load alone made the agents find this boundary only roughly (measured in docs/tuning.md).
 The objective's import weight w_t (over its maximum) now and k steps ahead, whether each demand charge's
 window is on, and each charge's running peak (over the largest import a step can have) tell it when
 energy is dear.
@@ -45,9 +45,10 @@ import gymnasium as gym
 import numpy as np
 import pandas as pd
 
+from solarev.env.connection import StepState, within_limits
 from solarev.env.episodes import Window, evaluation_windows, training_windows
 from solarev.env.forecasts import PERFECT, Forecaster, forecast_matrix
-from solarev.env.objective import Objective, energy_term, peak_increase_kw
+from solarev.env.objective import Objective, energy_term, lost_load_weight, peak_increase_kw
 from solarev.env.schema import charger_id, ev_id
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
 from solarev.site.model import CHARGER_EFFICIENCY, Site, hour_of_day
@@ -160,8 +161,13 @@ class SiteEnv(gym.Env):
         self.windows = list(windows)
         self.forecast_steps = forecast_steps
         self.unmet_weight = unmet_weight
+        self.lost_load_weight = lost_load_weight(unmet_weight)
         self.sample = sample
         self.bess_step_kwh = max(site.bess.power_kw * site.step_hours, 1e-9)
+        # The connection's limits per step, kWh (solarev.env.connection); inf where the config sets none.
+        self.import_limit_kwh = site.grid.import_limit_kw * site.step_hours
+        self.export_limit_kwh = site.grid.export_limit_kw * site.step_hours
+        self.limited = bool(np.isfinite(self.import_limit_kwh) or np.isfinite(self.export_limit_kwh))
         # Per site step plus the terminal row: the building's own balance, for the reward and observations.
         self.site_surplus_kwh = with_terminal_row(site.pv_kwh) - with_terminal_row(site.load_kwh)
         self.import_weight = with_terminal_row(objective.import_weight(site.grid))
@@ -273,11 +279,9 @@ class SiteEnv(gym.Env):
         )
         self.remaining = np.zeros(n_sockets)
         self.peak_kw = np.zeros(len(site.grid.demand_charges))
+        months = window.billed_months(site.step_hours)
         self.demand_rates = np.array(
-            [
-                self.objective.demand_rate(charge, n_steps, site.step_hours)
-                for charge in site.grid.demand_charges
-            ]
+            [self.objective.monthly_rate(charge) * months for charge in site.grid.demand_charges]
         )
         self.start_needs(0)
 
@@ -399,11 +403,28 @@ class SiteEnv(gym.Env):
         ev = 2.0 * ev_kwh / site.socket_step_kwh - 1.0
         return np.clip(np.concatenate([[bess], ev]), -1.0, 1.0).astype(np.float32)
 
+    def connection_state(self) -> StepState:
+        """What the meter and the battery know this step (solarev.env.connection)."""
+        bess = self.site.bess
+        stored = max(self.bess_soc(), 1.0 - bess.depth_of_discharge) * bess.capacity_kwh
+        return StepState(
+            base_kwh=-self.site_surplus_now(),
+            bess_power_kwh=self.bess_step_kwh,
+            bess_chargeable_kwh=max(bess.capacity_kwh - stored, 0.0) / bess.round_trip_efficiency**0.5,
+            bess_deliverable_kwh=self.bess_deliverable_kwh(),
+            socket_step_kwh=np.where(self.plugged_now, self.site.socket_step_kwh, 0.0),
+        )
+
     def step(self, action: np.ndarray):
         step = self.step_index
         # The battery's action is a fraction of nominal power; a socket's maps [-1, 1] to [0, 1] of its power.
         action = np.asarray(action, dtype=float).clip(-1.0, 1.0)
-        delivered, net = self.simulate(float(action[0]), (action[1:] + 1.0) / 2.0)
+        bess_action, ev_actions = float(action[0]), (action[1:] + 1.0) / 2.0
+        if self.limited:
+            bess_action, ev_actions = within_limits(
+                bess_action, ev_actions, self.connection_state(), self.import_limit_kwh, self.export_limit_kwh
+            )
+        delivered, net = self.simulate(bess_action, ev_actions)
         self.remaining -= delivered * CHARGER_EFFICIENCY
         due = self.due[step]
         unmet = float(shortfall(self.remaining[due]).sum())
@@ -421,7 +442,8 @@ class SiteEnv(gym.Env):
             increase = peak_increase_kw(max(net, 0.0), step_hours, charge.in_window[t], self.peak_kw[c])
             self.peak_kw[c] += increase
             demand += self.demand_rates[c] * increase
-        reward = -float(energy + demand + self.unmet_weight * unmet)
+        over_limit = max(net - self.import_limit_kwh, 0.0)
+        reward = -float(energy + demand + self.unmet_weight * unmet + self.lost_load_weight * over_limit)
         co2 = max(net * float(self.carbon[t]), 0.0)
         return self.observation(), reward, terminated, False, {"co2_kg": co2, "ev_unmet_kwh": unmet}
 
@@ -521,7 +543,7 @@ def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[W
     """The windows of `split`: "training" (every training window) or "validation"/"test" (each week)."""
     if split == "training":
         return training_windows(episodes, site.steps_per_day, site.n_steps)
-    return evaluation_windows(episodes, split, site.steps_per_day, site.n_steps)
+    return evaluation_windows(episodes, split, site.time)
 
 
 # The env a caller gets for the `env` keys it leaves out. A controller that reads neither the observation's

@@ -7,17 +7,20 @@ export_t = min(max(-net_t, 0), export limit × h) (export beyond the limit is cu
   energy term   w_t import_t - v export_t, with
                 co2:  w_t = carbon intensity (kg/kWh), v = 0 (export displaces nothing the site pays for)
                 cost: w_t = import price + carbon price × carbon intensity / 1000 (USD/kWh), v = export price
-  demand term   (cost only) per demand charge c: rate_c × episode days / (365 / 12) × max over the
-                steps of window c of import_t / h (kW): a monthly charge pro-rated to the episode's length
-  objective     sum of both, minus the stored-energy credit (the ledger); with_unmet_penalty adds the
-                unmet-EV-energy penalty, which the LP minimises with it, the reward sums to, model
-                selection and the share of the optimum's saving score
+  demand term   (cost only) per demand charge c: rate_c × billed months × max over the steps of window c
+                of import_t / h (kW): a calendar month is billed whole (1), any other episode carries
+                its days / (365 / 12) of the monthly charge (solarev.env.episodes.Window.billed_months)
+  objective     sum of both, minus the stored-energy credit (the ledger); with_penalties adds the
+                unmet-EV-energy penalty and the import above the connection's limit at the lost-load
+                weight, which the LP minimises with it (as shed load), the reward sums to, model selection
+                and the share of the optimum's saving score
 EV delivery follows one rule for every controller: energy an EV lacks when due costs the unmet weight per
 kWh, which must exceed the most one kWh not delivered can save (`undelivered_kwh_saving`: the dearest import
-weight plus, per demand charge, its week's rate × 1 / h kW of peak that one kWh in one step makes). Then no
+weight plus, per demand charge, its episode's rate × 1 / h kW of peak that one kWh in one step makes). Then no
 controller, agent or LP lowers its score by leaving an EV short; `check_unmet_weight` stops a config whose
-weight is lower before any job. For the default tariff: 19 USD/kW-month × 7 / 30.42 = 4.37 USD/kW a week,
-× 2 kW for a kWh in a 30-minute step = 8.74 USD, + 0.23 USD/kWh peak energy = 8.97 USD.
+weight is lower before any job. For the default tariff scored on weeks: 19 USD/kW-month × 7 / 30.42 = 4.37
+USD/kW a week, × 2 kW for a kWh in a 30-minute step = 8.74 USD, + 0.23 USD/kWh peak energy = 8.97 USD;
+scored on calendar months, 19 × 2 + 0.23 = 38.23 USD.
 The ledger: every episode starts at the battery's initial energy. Energy left above it at the end is worth
 what it will displace: one-way efficiency × the episode's mean w per stored kWh; energy taken below it is
 debited at that value. So spending the battery at the end of an episode is not scored as a saving.
@@ -68,13 +71,13 @@ class Objective:
         """v: the objective's unit earned per kWh exported."""
         return 0.0 if self.name == "co2" else grid.export_usd_per_kwh
 
-    def demand_rate(self, charge: DemandCharge, n_steps: int, step_hours: float) -> float:
-        """The objective's unit per kW of the charge's window peak over an episode of `n_steps`."""
-        return 0.0 if self.name == "co2" else pro_rated(charge.usd_per_kw_month, n_steps, step_hours)
+    def monthly_rate(self, charge: DemandCharge) -> float:
+        """The objective's unit per kW of the charge's window peak over a month."""
+        return 0.0 if self.name == "co2" else charge.usd_per_kw_month
 
     def charged_window_steps(self, grid: GridSignals, step_hours: float) -> np.ndarray:
         """Per step: inside a demand-charge window that the objective charges for (none under co2)."""
-        in_windows = [c.in_window for c in grid.demand_charges if self.demand_rate(c, 1, step_hours) > 0]
+        in_windows = [c.in_window for c in grid.demand_charges if self.monthly_rate(c) > 0]
         return np.any(in_windows, axis=0) if in_windows else np.zeros(len(grid.import_usd_per_kwh), bool)
 
     def stored_energy_value(self, grid: GridSignals, one_way_efficiency: float) -> float:
@@ -82,10 +85,11 @@ class Objective:
         return one_way_efficiency * float(np.mean(self.import_weight(grid)))
 
 
-def with_unmet_penalty(objective: Any, unmet_kwh: Any, unmet_weight: float) -> Any:
+def with_penalties(objective: Any, unmet_kwh: Any, over_limit_kwh: Any, unmet_weight: float) -> Any:
     """The objective plus unmet EV energy at its penalty (config env.unmet_energy_weight, in the
-    objective's unit per kWh): an EV left uncharged costs what it costs in the LP and the reward."""
-    return objective + unmet_weight * unmet_kwh
+    objective's unit per kWh) and import above the connection's limit at the lost-load weight: what they
+    cost in the LP and the reward."""
+    return objective + unmet_weight * unmet_kwh + lost_load_weight(unmet_weight) * over_limit_kwh
 
 
 def lost_load_weight(unmet_weight: float) -> float:
@@ -97,20 +101,20 @@ def lost_load_weight(unmet_weight: float) -> float:
 
 
 def undelivered_kwh_saving(
-    objective: Objective, grid: GridSignals, episode_steps: int, step_hours: float
+    objective: Objective, grid: GridSignals, billed_months: float, step_hours: float
 ) -> float:
     """The most one kWh not delivered to an EV can save, in the objective's unit: its dearest import and the
-    peak it would add to every demand charge's window in one step, at the charges' rates for an episode of
-    `episode_steps`."""
-    peaks = sum(objective.demand_rate(charge, episode_steps, step_hours) for charge in grid.demand_charges)
+    peak it would add to every demand charge's window in one step, at the charges' rates for an episode that
+    carries `billed_months` of a monthly bill."""
+    peaks = sum(objective.monthly_rate(charge) * billed_months for charge in grid.demand_charges)
     return float(objective.import_weight(grid).max(initial=0.0)) + peaks / step_hours
 
 
 def check_unmet_weight(
-    unmet_weight: float, objective: Objective, grid: GridSignals, episode_steps: int, step_hours: float
+    unmet_weight: float, objective: Objective, grid: GridSignals, billed_months: float, step_hours: float
 ) -> None:
     """Stop where leaving an EV short could pay (the module's docstring), naming the key and the floor."""
-    floor = undelivered_kwh_saving(objective, grid, episode_steps, step_hours)
+    floor = undelivered_kwh_saving(objective, grid, billed_months, step_hours)
     if unmet_weight <= floor:
         raise ConfigError(
             f"{UNMET_WEIGHT_KEY}: {unmet_weight:g} is not above {floor:.2f} {objective.unit}, what one kWh "
@@ -119,24 +123,24 @@ def check_unmet_weight(
         )
 
 
+def most_billed_months(episodes: Mapping[str, Any]) -> float:
+    """The largest share of a monthly bill any of the config's episodes carries: 1 with test months, else
+    the longer of a week and a training episode."""
+    if episodes["test_months"]:
+        return 1.0
+    return max(DAYS_PER_WEEK, episodes["episode_days"]) / DAYS_PER_MONTH
+
+
 def check_ev_delivery(config: Mapping[str, Any]) -> None:
-    """check_unmet_weight for the config's tariff, site steps and longest episode (a week or
-    episodes.episode_days)."""
+    """check_unmet_weight for the config's tariff, site steps and the episode billed the most."""
     time = site_time(config["site"])
-    step_hours = config_step_hours(config["site"])
-    days = max(DAYS_PER_WEEK, config["episodes"]["episode_days"])
     check_unmet_weight(
         config["env"]["unmet_energy_weight"],
         Objective.from_config(config["env"]),
         grid_signals(config["grid"], time),
-        round(days * 24 / step_hours),
-        step_hours,
+        most_billed_months(config["episodes"]),
+        config_step_hours(config["site"]),
     )
-
-
-def pro_rated(usd_per_kw_month: float, n_steps: int, step_hours: float) -> float:
-    """A monthly charge's share for an episode of `n_steps`: × episode days / (365 / 12)."""
-    return usd_per_kw_month * n_steps * step_hours / 24 / DAYS_PER_MONTH
 
 
 def exchange(net_kwh: np.ndarray | float, grid: GridSignals, step_hours: float) -> tuple[Any, Any]:
@@ -191,22 +195,21 @@ def ledger(
     net_kwh: np.ndarray,
     grid: GridSignals,
     step_hours: float,
+    billed_months: float,
     objective: Objective,
     stored_energy_change_kwh: float,
     one_way_efficiency: float,
 ) -> Ledger:
-    """Score one episode's net exchange (`grid` over the episode's steps)."""
+    """Score one episode's net exchange (`grid` over the episode's steps), which carries `billed_months`
+    of a monthly bill (solarev.env.episodes.Window.billed_months)."""
     grid_import, grid_export = exchange(net_kwh, grid, step_hours)
     peaks = window_peaks_kw(grid_import, grid, step_hours)
-    n_steps = len(net_kwh)
-    demand = sum(
-        pro_rated(c.usd_per_kw_month, n_steps, step_hours) * peaks[c.name] for c in grid.demand_charges
-    )
+    demand = sum(c.usd_per_kw_month * billed_months * peaks[c.name] for c in grid.demand_charges)
     energy_cost = float(grid.import_usd_per_kwh @ grid_import)
     export_revenue = float(grid.export_usd_per_kwh * grid_export.sum())
     co2 = float(grid.carbon_kg_per_kwh @ grid_import)
     raw = float(energy_term(net_kwh, objective.import_weight(grid), objective, grid, step_hours).sum()) + sum(
-        objective.demand_rate(c, n_steps, step_hours) * peaks[c.name] for c in grid.demand_charges
+        objective.monthly_rate(c) * billed_months * peaks[c.name] for c in grid.demand_charges
     )
     co2_value = Objective("co2", 0.0).stored_energy_value(grid, one_way_efficiency)
     return Ledger(

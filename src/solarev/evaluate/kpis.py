@@ -17,7 +17,7 @@ import xarray as xr
 
 if TYPE_CHECKING:  # importing gym_env loads CityLearn (seconds); the report only needs the KPI code
     from solarev.env.gym_env import EpisodeRecord
-from solarev.env.objective import Ledger, Objective, ledger, with_unmet_penalty
+from solarev.env.objective import Ledger, Objective, ledger, with_penalties
 from solarev.env.sessions import session_shortfall
 from solarev.site.grid import DemandCharge, GridSignals
 from solarev.site.model import Site
@@ -30,6 +30,7 @@ KPI_NAMES = [
     "pv_curtailed_kwh",
     "ev_delivered_kwh",
     "ev_unmet_kwh",
+    "import_over_limit_kwh",
     "bess_equivalent_cycles",
     "cost_usd",
     "energy_cost_usd",
@@ -111,6 +112,8 @@ def episode_dataset(record: "EpisodeRecord", site: Site, objective: Objective) -
             "bess_initial_energy_kwh": bess.initial_energy_kwh,
             "bess_one_way_efficiency": bess.one_way_efficiency,
             "step_hours": site.step_hours,
+            "period": record.window.period,
+            "billed_months": record.window.billed_months(site.step_hours),
             "export_usd_per_kwh": grid.export_usd_per_kwh,
             "export_limit_kw": grid.export_limit_kw,
             "import_limit_kw": grid.import_limit_kw,
@@ -149,6 +152,7 @@ def episode_ledger(episode: xr.Dataset) -> Ledger:
         episode["net_kwh"].to_numpy(),
         episode_grid(episode),
         attrs["step_hours"],
+        attrs["billed_months"],
         Objective(attrs["objective"], float(attrs["carbon_price_usd_per_t"])),
         stored,
         attrs["bess_one_way_efficiency"],
@@ -171,6 +175,11 @@ def episode_kpis(episode: xr.Dataset) -> dict[str, float]:
         "pv_curtailed_kwh": float(unused_pv.sum()),
         "ev_delivered_kwh": float(episode["ev_delivered_kwh"].sum()),
         "ev_unmet_kwh": float(episode["ev_unmet_kwh"].sum()),
+        "import_over_limit_kwh": float(
+            np.maximum(
+                grid_import - episode.attrs["import_limit_kw"] * episode.attrs["step_hours"], 0.0
+            ).sum()
+        ),
         "bess_equivalent_cycles": float(
             np.abs(episode["bess_kwh"]).sum() / (2 * episode.attrs["bess_capacity_kwh"])
         ),
@@ -207,7 +216,9 @@ SHARES = ("optimum_share", "optimum_share_co2")
 def shared_kpis(frame: pd.DataFrame, unmet_weight: float) -> dict[str, pd.Series]:
     """Per share of SHARES, the KPI per episode it is taken on."""
     return {
-        "optimum_share": with_unmet_penalty(frame["objective"], frame["ev_unmet_kwh"], unmet_weight),
+        "optimum_share": with_penalties(
+            frame["objective"], frame["ev_unmet_kwh"], frame["import_over_limit_kwh"], unmet_weight
+        ),
         "optimum_share_co2": frame["co2_settled_kg"],
     }
 

@@ -3,7 +3,7 @@
 `best_validation` keeps the model with the lowest validation score, as rl-zoo's EvalCallback keeps its
 best_model: the settled objective (the KPI `objective`) plus the unmet-EV-energy penalty (config
 env.unmet_energy_weight), what the agents' reward minimises. Without the penalty, a model that
-left EVs uncharged early in training scored best and was kept (measured in config/agents.yaml). The final
+left EVs uncharged early in training scored best and was kept (measured in docs/tuning.md). The final
 model competes: the run evaluates it at the end as well. A tie keeps the earlier model. `final` keeps the
 last model.
 
@@ -23,23 +23,24 @@ from pathlib import Path
 
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from solarev.env.objective import with_unmet_penalty
+from solarev.env.objective import with_penalties
 from solarev.rl.policy import MODEL_FILE, VECNORMALIZE_FILE, save_policy
 
 MODEL_SELECTIONS = ("best_validation", "final")
 SELECTION_KPI = "objective"  # lower is better
 UNMET_KPI = "ev_unmet_kwh"
+OVER_LIMIT_KPI = "import_over_limit_kwh"
 SELECTED_FOLDER = "selected"
 SELECTION_FILE = "selection.json"
 FOLDER_PREFIX = "steps_"
 
 
 def selection_score(kpis: Mapping[str, float], unmet_weight: float) -> float:
-    """The validation objective plus the unmet penalty, in the objective's unit (an env without EVs, as
-    the tests' pendulum, has no unmet KPI and a weight 0)."""
+    """The validation objective plus the unmet and over-limit penalties, in the objective's unit (an env
+    without EVs, as the tests' pendulum, has neither KPI and a weight 0)."""
     if not unmet_weight:
         return float(kpis[SELECTION_KPI])
-    return float(with_unmet_penalty(kpis[SELECTION_KPI], kpis[UNMET_KPI], unmet_weight))
+    return float(with_penalties(kpis[SELECTION_KPI], kpis[UNMET_KPI], kpis[OVER_LIMIT_KPI], unmet_weight))
 
 
 @dataclass(frozen=True)
