@@ -119,7 +119,8 @@ def summary_rows(controller: str, tier: str, point: float, low: float, high: flo
         "low": low,
         "high": high,
         "runs": runs,
-        "weeks": 2,
+        "episodes": 2,
+        "period": "week",
     }
 
 

@@ -36,7 +36,8 @@ def summary_rows(
             "low": low,
             "high": high,
             "runs": runs,
-            "weeks": 2,
+            "episodes": 2,
+            "period": "week",
         }
         for kpi, (point, low, high) in values.items()
     ]

@@ -175,24 +175,24 @@ def test_runs_on_other_steps_are_refused(runs: list[Run], tmp_path: Path):
 
 
 def test_summary_is_the_iqm_of_kpis_csv_with_intervals_over_seeds(kpis: pd.DataFrame):
-    summary = tables.summary_table(kpis, BOOTSTRAP, FORECASTS).set_index(["controller", "kpi"])
+    summary = tables.summary_table(kpis, BOOTSTRAP, FORECASTS, "week").set_index(["controller", "kpi"])
     rule_based = summary.loc[("rule_based", "co2_kg")]
     assert rule_based["point"] == rule_based["low"] == rule_based["high"]
     assert rule_based["point"] == pytest.approx(kpis.loc[kpis["controller"] == "rule_based", "co2_kg"].mean())
     sac = summary.loc[("sac", "optimum_share")]
     assert sac["point"] == pytest.approx(iqm(kpis.loc[kpis["controller"] == "sac", "optimum_share"]))
-    assert sac["low"] < sac["point"] < sac["high"] and (sac["runs"], sac["weeks"]) == (3, 2)
+    assert sac["low"] < sac["point"] < sac["high"] and (sac["runs"], sac["episodes"]) == (3, 2)
 
 
-def test_weekly_table_gives_each_week_its_own_interval(kpis: pd.DataFrame):
-    weekly = tables.weekly_table(kpis, "co2_kg", BOOTSTRAP).set_index(["controller", "week"])
+def test_episode_table_gives_each_week_its_own_interval(kpis: pd.DataFrame):
+    weekly = tables.episode_table(kpis, "co2_kg", BOOTSTRAP).set_index(["controller", "episode"])
     own = kpis[(kpis["controller"] == "ppo") & (kpis["episode"] == 35)]["co2_kg"]
     assert weekly.loc[("ppo", 35), "point"] == pytest.approx(iqm(own))
     assert weekly.loc[("ppo", 35), "low"] <= own.median() <= weekly.loc[("ppo", 35), "high"]
 
 
 def test_best_agent_its_typical_seed_and_the_days_shown(kpis: pd.DataFrame, runs: list[Run]):
-    summary = tables.summary_table(kpis, BOOTSTRAP, FORECASTS)
+    summary = tables.summary_table(kpis, BOOTSTRAP, FORECASTS, "week")
     assert tables.agent_names(kpis) == ["sac", "ppo"]
     assert tables.best_agent(summary, tables.agent_names(kpis)) == "sac"
     assert tables.representative_seed(kpis, "sac") == 2  # factors 0.7, 0.8, 0.75: median 0.75

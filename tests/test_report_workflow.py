@@ -64,7 +64,7 @@ def test_comparison_pdf_has_every_page_and_shows_kpis_csv(tiny_run: Path, kpis: 
     # the saved table is the IQM (with bootstrap CI) of results/kpis.csv ...
     summary = pd.read_csv(tiny_run / "results" / "summary.csv")
     expected = tables.summary_table(
-        kpis, tables.Bootstrap.from_config(CONFIG["report"]), CONFIG["env"]["forecasts"]
+        kpis, tables.Bootstrap.from_config(CONFIG["report"]), CONFIG["env"]["forecasts"], "week"
     )
     pd.testing.assert_frame_equal(summary, expected, check_dtype=False)
     # ... and the table page shows its every cell

@@ -85,7 +85,8 @@ def collect_timeseries(runs: Sequence[Run]) -> xr.Dataset:
     ).assign_attrs(
         step_hours=first.attrs["step_hours"],
         bess_capacity_kwh=first.attrs["bess_capacity_kwh"],
-        description="Every controller and agent (algorithm, seed) on the held-out test weeks",
+        period=first.attrs["period"],
+        description=f"Every controller and agent (algorithm, seed) on the held-out {first.attrs['period']}s",
     )
 
 

@@ -16,7 +16,7 @@ from matplotlib.ticker import StrMethodFormatter
 from solarev import palette
 from solarev.env.forecasts import PERFECT_TIER, REALISTIC_TIER, WHOLE_EPISODE_TIER
 from solarev.env.objective import Objective
-from solarev.report.tables import BOUNDS
+from solarev.report.tables import BOUNDS, episode_name
 from solarev.site.model import hour_of_day
 
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
@@ -134,9 +134,14 @@ def tier_tag(summary: pd.DataFrame, controller: str) -> str:
     short = {
         "realistic forecasts": "realistic",
         "perfect forecasts": "perfect fc.",
-        "whole episode": "whole week",
+        "whole episode": f"whole {summary_period(summary)}",
     }
     return f"{short[tier]}{' (bound)' if controller in BOUNDS else ''}"
+
+
+def summary_period(summary: pd.DataFrame) -> str:
+    """What the summary's held-out episodes are: week or month."""
+    return str(summary["period"].iloc[0])
 
 
 def share_text(summary: pd.DataFrame, controller: str, share: str = "optimum_share", digits: int = 0) -> str:
@@ -155,7 +160,8 @@ def summary_font_size(columns: int) -> float:
 def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
     controllers = list(dict.fromkeys(summary["controller"]))
     kpis = list(KPIS)
-    figure = page("Summary: every controller on the held-out test weeks (per week)")
+    period = summary_period(summary)
+    figure = page(f"Summary: every controller on the held-out test {period}s (per {period})")
     ax = figure.add_subplot()
     ax.axis("off")
     # From eight columns on, headers at the body font overlap: the font shrinks with the column count and
@@ -189,16 +195,16 @@ def summary_table_figure(summary: pd.DataFrame, confidence: float) -> Figure:
             cell.set_facecolor("#fff5d6")
         if column == -1:
             cell.set_text_props(ha="right")
-    weeks = int(summary["weeks"].max())
+    episodes = int(summary["episodes"].max())
     seeds = int(summary["runs"].max())
     ax.text(
         0.0,
         0.0,
-        f"Each value is the interquartile mean (IQM) over the {weeks} held-out week(s); for the agents "
-        f"over {seeds} seeds × {weeks} week(s), with its {confidence:.0%} stratified bootstrap confidence "
-        "interval in brackets.\nShare of optimum's saving = (X uncontrolled − X controller) / "
-        "(X uncontrolled − X optimum), per week, X the objective or CO2 settled for the stored energy left: "
-        "0 % = no saving, 100 % = the LP optimum.",
+        f"Each value is the interquartile mean (IQM) over the {episodes} held-out {period}(s); for the "
+        f"agents over {seeds} seeds × {episodes} {period}(s), with its {confidence:.0%} stratified bootstrap "
+        "confidence interval in brackets.\nShare of optimum's saving = (X uncontrolled − X controller) / "
+        f"(X uncontrolled − X optimum), per {period}, X the objective or CO2 settled for the stored energy "
+        "left: 0 % = no saving, 100 % = the LP optimum.",
         transform=ax.transAxes,
         fontsize=FONT_SIZE - 2,
         va="bottom",
@@ -288,8 +294,9 @@ def headline_figure(summary: pd.DataFrame, confidence: float, objective: Objecti
     ax.axvline(100, color=CONTROLLER_COLORS["optimum"], linestyle=":", linewidth=1.5)
     ax.set_xlim(min(0.0, np.nanmin(shares)) - 3, max(100.0, np.nanmax(shares)) + 22)
     ax.set_ylim(y.min() - 0.7, max(headings.values()) + 0.6)
+    period = summary_period(summary)
     ax.set_xlabel(
-        "Share of the optimum's saving per held-out week [%]: 0 % uncontrolled (dashed line), "
+        f"Share of the optimum's saving per held-out {period} [%]: 0 % uncontrolled (dashed line), "
         "100 % the LP optimum (dotted)"
     )
     ax.grid(axis="x", alpha=0.3)
@@ -298,24 +305,26 @@ def headline_figure(summary: pd.DataFrame, confidence: float, objective: Objecti
     ax.tick_params(axis="y", labelsize=FONT_SIZE + 1, length=0)
     footnote = (
         f"Saving = objective ({objective.unit}, settled for the stored energy left) of the uncontrolled site "
-        "minus the controller's. Each value is the interquartile mean (IQM) over the held-out weeks; an "
-        f"agent's over seeds × weeks, with its {confidence:.0%} stratified bootstrap confidence interval "
+        f"minus the controller's. Each value is the interquartile mean (IQM) over the held-out {period}s; an "
+        f"agent's over seeds × {period}s, with its {confidence:.0%} stratified bootstrap confidence interval "
         "(error bar, brackets). Hatched: bounds no site can reach (perfect foresight of the forecasts or of "
-        "the whole week)."
+        f"the whole {period})."
     )
     figure.supxlabel(textwrap.fill(footnote, FOOTNOTE_CHARS), fontsize=FONT_SIZE - 1, ha="left", x=0.02)
     return figure
 
 
-def reference_levels(ax: Axes, weekly: pd.DataFrame, positions: Mapping[int, float], width: float) -> None:
-    """Horizontal marks of the uncontrolled and optimum levels across each week's group of bars."""
+def reference_levels(
+    ax: Axes, per_episode: pd.DataFrame, positions: Mapping[int, float], width: float
+) -> None:
+    """Horizontal marks of the uncontrolled and optimum levels across each episode's group of bars."""
     for controller, style in (("uncontrolled", "--"), ("optimum", ":")):
-        levels = weekly[weekly["controller"] == controller].set_index("week")["point"]
-        for i, (week, level) in enumerate(levels.items()):
+        levels = per_episode[per_episode["controller"] == controller].set_index("episode")["point"]
+        for i, (episode, level) in enumerate(levels.items()):
             ax.hlines(
                 level,
-                positions[week] - width / 2,
-                positions[week] + width / 2,
+                positions[episode] - width / 2,
+                positions[episode] + width / 2,
                 colors=CONTROLLER_COLORS[controller],
                 linestyles=style,
                 linewidth=2.5,
@@ -323,22 +332,22 @@ def reference_levels(ax: Axes, weekly: pd.DataFrame, positions: Mapping[int, flo
             )
 
 
-def objective_per_week_figure(
-    weekly: pd.DataFrame, confidence: float, agents: Sequence[str], objective: Objective
+def objective_per_episode_figure(
+    per_episode: pd.DataFrame, period: str, confidence: float, agents: Sequence[str], objective: Objective
 ) -> Figure:
-    """Bars: the settled objective of every controller but the two levels per held-out week, `agents`
-    with CI over seeds; lines: uncontrolled and optimum levels."""
-    figure = page(f"{'Cost' if objective.name == 'cost' else 'CO2'} per held-out week (the objective)")
+    """Bars: the settled objective of every controller but the two levels per held-out episode (a week or
+    a month: `period`), `agents` with CI over seeds; lines: uncontrolled and optimum levels."""
+    figure = page(f"{'Cost' if objective.name == 'cost' else 'CO2'} per held-out {period} (the objective)")
     ax = figure.add_subplot()
-    barred = [c for c in dict.fromkeys(weekly["controller"]) if c not in ("uncontrolled", "optimum")]
-    colors = controller_colors(list(dict.fromkeys(weekly["controller"])))
-    weeks = sorted(weekly["week"].unique())
+    barred = [c for c in dict.fromkeys(per_episode["controller"]) if c not in ("uncontrolled", "optimum")]
+    colors = controller_colors(list(dict.fromkeys(per_episode["controller"])))
+    episodes = sorted(per_episode["episode"].unique())
     group = 0.8
     width = group / len(barred)
-    positions = {week: float(i) for i, week in enumerate(weeks)}
+    positions = {episode: float(i) for i, episode in enumerate(episodes)}
     for j, controller in enumerate(barred):
-        rows = weekly[weekly["controller"] == controller].set_index("week").loc[weeks]
-        x = np.arange(len(weeks)) - group / 2 + (j + 0.5) * width
+        rows = per_episode[per_episode["controller"] == controller].set_index("episode").loc[episodes]
+        x = np.arange(len(episodes)) - group / 2 + (j + 0.5) * width
         has_ci = controller in agents
         ax.bar(
             x,
@@ -350,10 +359,14 @@ def objective_per_week_figure(
             yerr=[rows["point"] - rows["low"], rows["high"] - rows["point"]] if has_ci else None,
             capsize=4,
         )
-    reference_levels(ax, weekly, positions, group)
-    ax.set_xticks(list(positions.values()), [f"week {week}" for week in weeks])
-    ax.set_xlabel("Held-out test week (weeks counted from 1 January, week 0)")
-    ax.set_ylabel(f"Objective (settled) per week [{objective.unit}]")
+    reference_levels(ax, per_episode, positions, group)
+    ax.set_xticks(list(positions.values()), [episode_name(episode, period) for episode in episodes])
+    ax.set_xlabel(
+        "Held-out test month (as billed)"
+        if period == "month"
+        else "Held-out test week (weeks counted from 1 January, week 0)"
+    )
+    ax.set_ylabel(f"Objective (settled) per {period} [{objective.unit}]")
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(THOUSANDS)
     ax.grid(axis="y", alpha=0.3)

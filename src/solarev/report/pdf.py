@@ -68,9 +68,10 @@ def headline(
     controllers = [c for c in settled.index if c not in agents]
     users = [c for c in controllers if c not in CONTROLLERS]
     unmet = point["ev_unmet_kwh"]
+    period = figures.summary_period(summary)
     return [
         f"Objective: {objective.name}. The LP optimum (perfect foresight) saves {saving:,.0f} "
-        f"{objective.unit} per week, {saving / settled['uncontrolled']:.1%} of the uncontrolled site's "
+        f"{objective.unit} per {period}, {saving / settled['uncontrolled']:.1%} of the uncontrolled site's "
         f"{settled['uncontrolled']:,.0f}, and {co2_saving:,.0f} kg CO2 (settled for the stored energy left).",
         f"Share of the objective's saving (and of the CO2 saving), forecasting on {look_ahead}: "
         + "; ".join(
@@ -80,25 +81,31 @@ def headline(
             if c in settled
         )
         + ".",
-        f"Agents on {look_ahead}, best first (IQM over seeds and weeks [{confidence:.0%} CI]): "
+        f"Agents on {look_ahead}, best first (IQM over seeds and {period}s [{confidence:.0%} CI]): "
         + "; ".join(f"{figures.controller_label(a)} {figures.share_text(summary, a)}" for a in ranked)
         + ".",
-        "Per week, cost (energy + demand charges - export) and CO2: "
+        f"Per {period}, cost (energy + demand charges - export) and CO2: "
         + "; ".join(
             f"{figures.controller_label(c)} {point['total_cost_usd'][c]:,.0f} USD, {co2[c]:,.0f} kg"
             for c in [*controllers, *ranked]
         )
         + ".",
-        "EV energy unmet at departure per week: "
+        f"EV energy unmet at departure per {period}: "
         + "; ".join(f"{figures.controller_label(c)} {unmet[c]:,.1f} kWh" for c in ["optimum", *ranked])
         + ".",
     ]
 
 
+def held_out_period(inputs: ComparisonInputs) -> str:
+    """What the test episodes are (week or month), as the episodes' time series record it."""
+    return str(inputs.timeseries.attrs["period"])
+
+
 def study_lines(inputs: ComparisonInputs) -> list[str]:
     runs = tables.runs_table(inputs.run_configs)
     presets = sorted({str(config.get("preset")) for config in inputs.run_configs})
-    weeks = sorted(inputs.kpis["episode"].unique())
+    period = held_out_period(inputs)
+    episodes = [tables.episode_name(label, period) for label in sorted(inputs.kpis["episode"].unique())]
     seeds = sorted(runs["seed"].unique())
     return [
         f"Agents: {', '.join(figures.controller_label(a) for a in dict.fromkeys(runs['algo']))} × seeds "
@@ -108,10 +115,11 @@ def study_lines(inputs: ComparisonInputs) -> list[str]:
         "stores PV surplus and covers import); tuned rule (peak shaving under an import threshold, EVs "
         "least-laxity-first, thresholds grid-searched on the training weeks); window-level rule (battery "
         "holds each demand window's import at the level its energy can keep, on the agents' forecasts, the "
-        "agents' window_level action at -1); MPC (the LP over a receding "
-        "horizon on forecasts, and on perfect ones); LP optimum (perfect foresight over the week, HiGHS).",
-        f"Held-out test weeks {', '.join(map(str, weeks))} (never seen in training); "
-        "every number comes from a CityLearn run on them.",
+        "agents' window_level action at -1); MPC (the LP over a receding horizon on forecasts, and on "
+        f"perfect ones); LP optimum (perfect foresight over the {period}, HiGHS).",
+        f"Held-out test {period}s: {', '.join(episodes)} (never seen in training"
+        + ("; each billed as the month it is" if period == "month" else "")
+        + "); every number comes from a CityLearn run on them.",
     ]
 
 
@@ -148,7 +156,8 @@ def sizing_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
 def build_comparison(
     inputs: ComparisonInputs, bootstrap: tables.Bootstrap, date: str | None = None
 ) -> Comparison:
-    summary = tables.summary_table(inputs.kpis, bootstrap, inputs.forecasts)
+    period = held_out_period(inputs)
+    summary = tables.summary_table(inputs.kpis, bootstrap, inputs.forecasts, period)
     agents = tables.agent_names(inputs.kpis)
     agent = tables.best_agent(summary, agents)
     seed = tables.representative_seed(inputs.kpis, agent)
@@ -157,8 +166,9 @@ def build_comparison(
     pages = {
         "summary": figures.summary_table_figure(summary, bootstrap.confidence),
         "headline": figures.headline_figure(summary, bootstrap.confidence, inputs.objective),
-        "objective_per_week": figures.objective_per_week_figure(
-            tables.weekly_table(inputs.kpis, "objective", bootstrap),
+        "objective_per_week": figures.objective_per_episode_figure(
+            tables.episode_table(inputs.kpis, "objective", bootstrap),
+            period,
             bootstrap.confidence,
             agents,
             inputs.objective,

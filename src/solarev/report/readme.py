@@ -16,7 +16,7 @@ import pandas as pd
 
 from solarev.evaluate.stats import iqm
 from solarev.report.collect import peak_columns, read_kpis_table
-from solarev.report.figures import controller_label, format_number, share_text
+from solarev.report.figures import controller_label, format_number, share_text, summary_period
 from solarev.report.publish import read_provenance
 from solarev.report.tables import BOUNDS, score_matrix
 
@@ -40,7 +40,7 @@ def published_studies(published: Path) -> list[str]:
 
 
 def window_peak(kpis: pd.DataFrame, controller: str, column: str) -> float:
-    """IQM over runs × held-out weeks of one demand window's peak, as the summary gives the other KPIs."""
+    """IQM over runs × held-out episodes of one demand window's peak, as the summary gives the other KPIs."""
     return iqm(score_matrix(kpis, controller, column))
 
 
@@ -97,15 +97,16 @@ def study_block(folder: Path, readme_dir: Path) -> str:
     record = read_provenance(folder)
     summary = pd.read_csv(folder / "summary.csv")
     kpis = read_kpis_table(folder / "kpis.csv")
+    period = summary_period(summary)
     header = [
         "Controller",
         "Knows",
         f"Share of the optimum's saving ({record['objective']}) [CI]",
-        "EV energy unmet a week (kWh)",
-        "Total cost a week (USD)",
+        f"EV energy unmet a {period} (kWh)",
+        f"Total cost a {period} (USD)",
         *map(peak_header, peak_columns(kpis)),
     ]
-    weeks, seeds = int(summary["weeks"].max()), int(summary["runs"].max())
+    episodes, seeds = int(summary["episodes"].max()), int(summary["runs"].max())
     relative = Path(os.path.relpath(folder, readme_dir)).as_posix()
     return "\n".join(
         [
@@ -113,8 +114,9 @@ def study_block(folder: Path, readme_dir: Path) -> str:
             "",
             markdown_table(header, table_rows(summary, kpis)),
             "",
-            f"{record['site']}: interquartile means over {weeks} held-out weeks (the agents' over {seeds} "
-            "seeds × weeks, with their confidence interval in brackets); 0 % is the uncontrolled site, 100 % "
+            f"{record['site']}: interquartile means over {episodes} held-out {period}s (the agents' over "
+            f"{seeds} seeds × {period}s, with their confidence interval in brackets); 0 % is the "
+            "uncontrolled site, 100 % "
             f"the LP optimum. {compute_text(record)} Files and provenance: [{relative}/]({relative}/).",
             "",
         ]

@@ -1,11 +1,12 @@
 """The numbers behind the comparison's figures, as data frames: every figure is drawn from one of these,
 and results/summary.csv is `summary_table`, so a test can check the PDF against results/kpis.csv.
 
-Scores of a controller form a runs × held-out weeks matrix (one run for the deterministic controllers,
+Scores of a controller form a runs × held-out episodes matrix (one run for the deterministic controllers,
 one per seed for an agent); a row of the summary is its interquartile mean (IQM) with a stratified
 bootstrap confidence interval over seeds, as rliable recommends.
 """
 
+import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,14 +74,22 @@ def interval_row(scores: np.ndarray, bootstrap: Bootstrap) -> dict[str, float]:
     return {"point": interval.point, "low": interval.low, "high": interval.high}
 
 
-def summary_table(kpis: pd.DataFrame, bootstrap: Bootstrap, forecasts: Mapping[str, str]) -> pd.DataFrame:
+def episode_name(label: int, period: str) -> str:
+    """A held-out episode as a reader names it: 'week 17', or the month ('January')."""
+    return calendar.month_name[label] if period == "month" else f"{period} {label}"
+
+
+def summary_table(
+    kpis: pd.DataFrame, bootstrap: Bootstrap, forecasts: Mapping[str, str], period: str
+) -> pd.DataFrame:
     """One row per controller and KPI (incl. optimum_share): its information tier (under the config's
-    env.forecasts), IQM over runs × held-out weeks with its CI, runs and weeks counted."""
+    env.forecasts), IQM over runs × held-out episodes with its CI, runs and episodes counted, and what an
+    episode is (`period`: week or month, solarev.env.episodes)."""
     rows = []
     for controller in controller_order(kpis):
         for kpi in KPI_COLUMNS:
             scores = score_matrix(kpis, controller, kpi)
-            runs, weeks = scores.shape
+            runs, episodes = scores.shape
             interval = interval_row(scores, bootstrap)
             rows.append(
                 {
@@ -89,20 +98,23 @@ def summary_table(kpis: pd.DataFrame, bootstrap: Bootstrap, forecasts: Mapping[s
                     "kpi": kpi,
                     **interval,
                     "runs": runs,
-                    "weeks": weeks,
+                    "episodes": episodes,
+                    "period": period,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def weekly_table(kpis: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -> pd.DataFrame:
-    """One row per controller and held-out week: IQM of `kpi` over seeds with its CI."""
+def episode_table(kpis: pd.DataFrame, kpi: str, bootstrap: Bootstrap) -> pd.DataFrame:
+    """One row per controller and held-out episode: IQM of `kpi` over seeds with its CI."""
     rows = []
     for controller in controller_order(kpis):
         scores = score_matrix(kpis, controller, kpi)
-        weeks = sorted(kpis.loc[kpis["controller"] == controller, "episode"].unique())
-        for week, column in zip(weeks, scores.T, strict=True):
-            rows.append({"controller": controller, "week": week, **interval_row(column[:, None], bootstrap)})
+        episodes = sorted(kpis.loc[kpis["controller"] == controller, "episode"].unique())
+        for episode, column in zip(episodes, scores.T, strict=True):
+            rows.append(
+                {"controller": controller, "episode": episode, **interval_row(column[:, None], bootstrap)}
+            )
     return pd.DataFrame(rows)
 
 
@@ -138,7 +150,7 @@ def best_agent(summary: pd.DataFrame, agents: Sequence[str]) -> str:
 
 
 def representative_seed(kpis: pd.DataFrame, controller: str, kpi: str = "co2_kg") -> int:
-    """The seed whose mean `kpi` over the held-out weeks is closest to the median over seeds: a typical
+    """The seed whose mean `kpi` over the held-out episodes is closest to the median over seeds: a typical
     run, not the luckiest one."""
     by_seed = kpis[kpis["controller"] == controller].groupby("seed")[kpi].mean()
     return int((by_seed - by_seed.median()).abs().idxmin())
