@@ -3,7 +3,7 @@ results/timeseries.nc, then results/comparison.pdf with its figures in the Snake
 request (`make publish`, not rule all) the study's published results in the repository's docs/results/.
 """
 
-from solarev.report.layout import REPORT_PNGS, run_files, study_runs
+from solarev.report.paths import REPORT_PNGS, run_files, study_runs
 from solarev.report.provenance import config_file_names, config_hash
 
 AGENT_RUNS = [

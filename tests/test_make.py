@@ -9,7 +9,7 @@ import pytest
 from snakemake_runner import REPO, make
 
 from solarev.config import study_name
-from solarev.report.layout import REPORT_PNGS
+from solarev.report.paths import REPORT_PNGS
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from snakemake_runner import REPO, TEST_CONFIG, job_counts, run_snakemake
 
 from solarev.config import load_yaml
 from solarev.report.collect import read_kpis_table
-from solarev.report.layout import FIGURES
+from solarev.report.paths import FIGURES
 
 EXAMPLE = "docs/examples/least_laxity.py"
 ENTERED = ("least_laxity_first", "a2c_saved", "td3", "tqc")

@@ -18,7 +18,7 @@ from solarev.evaluate.kpis import UNITS, kpis_by_episode
 from solarev.evaluate.stats import iqm
 from solarev.report import figures, pdf, tables
 from solarev.report.collect import collect_kpis, collect_timeseries, read_kpis_table
-from solarev.report.layout import FIGURES, SIZING_PAGE, Run
+from solarev.report.paths import FIGURES, SIZING_PAGE, Run
 from solarev.report.provenance import code_version, config_hash
 from solarev.site.bess import size_battery
 from solarev.site.figure import site_figure

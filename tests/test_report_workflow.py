@@ -17,7 +17,7 @@ from solarev.control import CONTROLLERS
 from solarev.evaluate.kpis import KPI_NAMES
 from solarev.report import figures, tables
 from solarev.report.collect import read_kpis_table
-from solarev.report.layout import FIGURES, REPORT_PNGS
+from solarev.report.paths import FIGURES, REPORT_PNGS
 
 CONFIG = load_yaml(TEST_CONFIG)
 AGENTS = [(algo, seed) for algo in CONFIG["training"]["algorithms"] for seed in CONFIG["training"]["seeds"]]

@@ -2,7 +2,7 @@
 
 import solarev.logs
 from solarev.report.collect import collect_kpis, collect_timeseries
-from solarev.report.layout import study_runs
+from solarev.report.paths import study_runs
 
 smk = snakemake  # noqa: F821 (injected by Snakemake's script directive)
 log = solarev.logs.configure(smk.log[0])

@@ -9,7 +9,7 @@ import solarev.logs
 from solarev.config import load_yaml
 from solarev.env.objective import Objective
 from solarev.report.collect import read_kpis_table, read_learning_curves
-from solarev.report.layout import REPORT_PNGS
+from solarev.report.paths import REPORT_PNGS
 from solarev.report.pdf import ComparisonInputs, build_comparison, write_pdf, write_pngs
 from solarev.report.provenance import code_version
 from solarev.report.tables import Bootstrap

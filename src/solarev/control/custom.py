@@ -1,5 +1,5 @@
 """User controllers (config `control.custom`): each entry `module:function` names a function that takes the
-env and returns a policy, as the reference controllers of solarev.control.policies do; it runs and is
+env and returns a policy, as the reference controllers of solarev.control.by_name do; it runs and is
 scored like them, under the function's name (results/control/{function}/).
 
 The rules import this module at DAG time, to check every entry before any job (the module imports, the

@@ -4,8 +4,8 @@ a controller reruns the controllers' jobs and not the agents' evaluations)."""
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from solarev.control.by_name import controller_policy
 from solarev.control.optimum import Dispatch
-from solarev.control.policies import controller_policy
 from solarev.control.rule_tuned import RuleThresholds
 from solarev.env.episodes import Window
 from solarev.env.gym_env import SolarEvEnv

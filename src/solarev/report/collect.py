@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from solarev.evaluate.kpis import KPI_NAMES, PEAK_FORMAT, SHARES, add_optimum_share
-from solarev.report.layout import Run
+from solarev.report.paths import Run
 
 KPI_COLUMNS = [*KPI_NAMES, *SHARES]
 

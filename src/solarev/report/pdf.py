@@ -17,7 +17,7 @@ from solarev.control import CONTROLLERS
 from solarev.env.forecasts import tier
 from solarev.env.objective import Objective
 from solarev.report import figures, tables
-from solarev.report.layout import SIZING_PAGE
+from solarev.report.paths import SIZING_PAGE
 
 LEARNING_CURVE_KPIS = ("objective", "co2_kg", "ev_unmet_kwh")  # what the agents minimise first
 PNG_DPI = 110

@@ -1,4 +1,5 @@
-"""Where the comparison's inputs and pages are: light enough for the rules to import at DAG time."""
+"""The study's paths: each run's folder (the comparison's inputs) and the comparison's page names (its PNGs);
+light enough for the rules to import at DAG time."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass

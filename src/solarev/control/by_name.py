@@ -1,5 +1,6 @@
-"""Each reference controller of solarev.control.CONTROLLERS, or a user's (solarev.control.custom), as a policy
-on an env."""
+"""Controllers by name: each reference controller of solarev.control.CONTROLLERS, or a user's
+(solarev.control.custom), as a policy on an env. (Config `control.policies` is another thing: models trained
+elsewhere, solarev.rl.saved.)"""
 
 import logging
 from collections.abc import Mapping, Sequence
