@@ -3,7 +3,7 @@ every socket of a group gets it (docs/design.md "EV model": the action space may
 physics stays per socket). The battery's action, first, stays as it is. The per-socket observations
 (solarev.env.gym_env.SOCKET_FEATURES, the observation's last blocks) are averaged over the same groups: an
 agent that cannot act on one socket gains nothing from watching it, and 3 × 128 per-socket values beside
-~40 site values blurred the battery's decisions (measured in config/agents.yaml).
+~40 site values blurred the battery's decisions (measured in docs/tuning.md).
 
 A group's action is the share of its plugged-in EVs' energy at full power (asap: until each one's need is
 met) to deliver this step, mapped from [-1, 1] to [0, 1] like a socket's. Within the group the energy goes
@@ -11,7 +11,7 @@ first to what an EV must take now to be full when due (solarev.env.gym_env.SiteE
 whatever the share), then to the EVs in increasing laxity (the steps an EV can still wait), each up to its
 full power: least laxity first, the order rule_tuned charges in. One action per group can then defer the
 EVs that can wait without leaving the others short (with the same action on every socket of a group,
-measured in config/agents.yaml, SAC left 25-190 kWh a week of EV demand unmet at Iquitos).
+measured in docs/tuning.md, SAC left 25-190 kWh a week of EV demand unmet at Iquitos).
 
 Groups (agents.yaml `ev_action_groups`): socket (none: one action per socket), power (one per charger
 power), vehicle (one per charger power and vehicle battery, i.e. per vehicle class: at Iquitos the same
@@ -24,14 +24,14 @@ of the battery's nominal power; `net_import` charges the same way but discharges
 site would import this step without the battery (load - PV + the EVs' energy of this action), capped at
 the nominal power. With `power` an agent that discharges where the load is small against the battery's
 power exports energy that the tariff does not credit (at the workplace of config/arequipa_workplace.yaml
-the night load is about 55 kW against 155 kW, measured in config/agents.yaml); with `net_import`, -1 covers
+the night load is about 55 kW against 155 kW, measured in docs/tuning.md); with `net_import`, -1 covers
 the site's import exactly and no discharge is exported. `window_level` is `net_import` except inside a
 demand-charge window the objective charges for, where -1 discharges what holds the import down to the one
 level that the battery's deliverable energy can hold it at over the rest of the window in sight (water-
 filling over SiteEnv.window_import_ahead_kwh: load - PV from the observation's forecasts, the EVs as now).
 Holding the window's import flat is then one constant action; with `net_import` the share that flattens
 it changes every step and depends on the evening ahead, and the agents' window peaks stayed 60-100 kW above
-the optimum's (measured in config/agents.yaml).
+the optimum's (measured in docs/tuning.md).
 """
 
 from dataclasses import dataclass

@@ -46,7 +46,7 @@ ALGORITHMS = {
 # model of either backend trains, checkpoints, resumes and predicts through the same code; its models do
 # not load in the other backend. Off-policy algorithms only: sbx has no A2C or TRPO, and its PPO accepts
 # use_sde without implementing gSDE (the presets' PPO uses it) and saved 0.2 of PPO's 0.7 CPU-ms per step on
-# the default site (config/agents.yaml), where SAC's learner is ~98 % of its cost.
+# the default site (docs/tuning.md), where SAC's learner is ~98 % of its cost.
 SBX_ALGORITHMS = {
     "sac": "sbx:SAC",
     "td3": "sbx:TD3",
