@@ -8,8 +8,8 @@ from stable_baselines3 import A2C
 from stable_baselines3.common.env_checker import check_env
 
 from solarev.control.baselines import rule_based
+from solarev.env.features import window_timing
 from solarev.env.forecasts import forecast_matrix
-from solarev.env.gym_env import window_timing
 from solarev.env.objective import energy_term
 from solarev.evaluate.runs import evaluate_policy
 from solarev.rl.training import silent_logger

@@ -11,9 +11,9 @@ from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.control.baselines import uncontrolled
 from solarev.env.episodes import Window
-from solarev.env.gym_env import SolarEvEnv, check_citylearn_site
+from solarev.env.gym_env import SolarEvEnv
 from solarev.env.objective import Objective
-from solarev.env.schema import citylearn_frames, write_citylearn_site
+from solarev.env.schema import check_citylearn_site, citylearn_frames, write_citylearn_site
 from solarev.env.sessions import episode_sessions
 from solarev.evaluate.runs import run_episode
 from solarev.site.model import SiteDataError, load_site, site_files

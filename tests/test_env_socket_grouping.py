@@ -9,7 +9,7 @@ import pytest
 
 from solarev.config import load_yaml
 from solarev.env.fast import make_fast_env
-from solarev.env.gym_env import SOCKET_FEATURES
+from solarev.env.features import SOCKET_FEATURES
 from solarev.env.socket_grouping import (
     AgentActions,
     GroupedSockets,

@@ -15,31 +15,13 @@ alone) - each demand charge's episode rate × the increase of its running peak i
 ranks policies exactly as the objective does, without the building's weather-driven part that drowned the
 agents' in the returns (measured in docs/tuning.md); the peak increases sum to the episode's window peaks.
 
-Observations are scaled to [-1, 1]. Besides the raw PV and load (over their maxima), the agent sees the
-site's surplus in units of the battery's energy per step at nominal power: "surplus" is PV - load - what
-the plugged-in EVs would take at full power, "surplus_forecast_k" is PV - load k steps ahead as forecast
-(solarev.env.forecasts, config env.forecasts; pv_forecast_k and load_forecast_k likewise); clipped to
-±1, where the battery's power caps what it could do with more. An agent that has learnt battery action =
-surplus charges exactly the surplus and covers the deficit, rule_based's dispatch (solarev.control): the
-raw PV and load alone made the agents find this boundary only roughly (measured in docs/tuning.md).
-The objective's import weight w_t (over its maximum) now and k steps ahead, whether each demand charge's
-window is on, and each charge's running peak (over the largest import a step can have) tell it when
-energy is dear.
-
-What carries across sites (a mall's evening crowd of motorbikes, a workplace's cars that stay all day) is
-in units of the site's own ratings and the tariff's calendar: per demand charge, the steps until its window
-opens (over a day) and until it closes (over the window's length), and the headroom under its running peak
-(the running peak minus the import this step would have without the battery, EVs charged at once, in the
-battery's energy per step: negative means the battery must discharge that much or raise the peak); per
-fleet, the pressure (the plugged-in EVs' remaining need over what their sockets can still deliver before
-they are due: 1 is no slack) and what must go in now (the energy that cannot wait for a later step, over
-what the plugged-in sockets take in one step). The tariff is published, so its calendar is not a forecast.
+The observation's features and their scales: solarev.env.features.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -47,21 +29,20 @@ import pandas as pd
 
 from solarev.env.connection import StepState, within_limits
 from solarev.env.episodes import Window, evaluation_windows, training_windows
-from solarev.env.forecasts import PERFECT, Forecaster, forecast_matrix
+from solarev.env.features import (
+    observation_names,
+    static_features,
+    with_terminal_row,
+    with_terminal_rows,
+)
+from solarev.env.forecasts import PERFECT, Forecaster
 from solarev.env.objective import Objective, energy_term, lost_load_weight, peak_increase_kw
-from solarev.env.schema import charger_id, ev_id
+from solarev.env.schema import charger_id, check_citylearn_site
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
-from solarev.site.model import CHARGER_EFFICIENCY, Site, hour_of_day
-
-if TYPE_CHECKING:
-    from citylearn.citylearn import CityLearnEnv
+from solarev.site.model import CHARGER_EFFICIENCY, Site
 
 # What every controller and agent is to the env: the wrapper's observation in, its action out.
 Policy = Callable[[np.ndarray], np.ndarray]
-TIME_FEATURES = ["hour_sin", "hour_cos", "week_sin", "week_cos"]
-# Per socket, in this order at the end of the observation: plugged in (0/1), steps until the plugged-in EV
-# is due (over the longest session), energy it still lacks (over its battery).
-SOCKET_FEATURES = ("plugged", "steps_to_due", "remaining")
 
 
 @dataclass(frozen=True)
@@ -80,57 +61,6 @@ class EpisodeRecord:
     ev_kwh: np.ndarray  # chargers' consumption
     ev_delivered_kwh: np.ndarray  # steps × sockets, into the EV batteries
     sessions: EpisodeSessions
-
-
-def time_features(time: pd.DatetimeIndex) -> np.ndarray:
-    hours = hour_of_day(time)
-    day = 2 * np.pi * hours / 24
-    week = 2 * np.pi * (time.day_of_week + hours / 24) / 7
-    return np.column_stack([np.sin(day), np.cos(day), np.sin(week), np.cos(week)])
-
-
-def window_timing(in_window: np.ndarray, steps_per_day: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per step of a window's calendar (bool per step): (steps until the window next opens, over a day,
-    capped at 1, 0 inside it; steps until it closes, over the window's longest stretch, 0 outside it)."""
-    steps = np.arange(len(in_window))
-    never = len(in_window) + steps_per_day  # beyond any step: the cap
-
-    def next_step(where: np.ndarray) -> np.ndarray:
-        indices = np.append(np.flatnonzero(where), never)
-        return indices[np.searchsorted(indices, steps)]
-
-    to_open = np.minimum((next_step(in_window) - steps) / steps_per_day, 1.0)
-    left = np.where(in_window, np.minimum(next_step(~in_window), len(in_window)) - steps, 0)
-    return to_open, left / max(left.max(), 1)
-
-
-def with_terminal_row(values: np.ndarray) -> np.ndarray:
-    """Per-step values with the last one repeated for the terminal observation."""
-    return np.append(values, values[-1])
-
-
-def with_terminal_rows(rows: np.ndarray) -> np.ndarray:
-    """Per-step rows with the last one repeated for the terminal observation."""
-    return np.vstack([rows, rows[-1:]])
-
-
-def check_citylearn_site(citylearn: "CityLearnEnv", site: Site) -> None:
-    """Fail loudly where CityLearn would fail silently (an unknown EV id never charges)."""
-    building = citylearn.buildings[0]
-    chargers = [charger.charger_id for charger in building.electric_vehicle_chargers]
-    if chargers != [charger_id(s) for s in range(site.n_sockets)]:
-        raise ValueError(
-            f"CityLearn chargers {chargers[:3]}... do not match the site's {site.n_sockets} sockets"
-        )
-    known = {ev.name for ev in citylearn.electric_vehicles}
-    for socket, charger in enumerate(building.electric_vehicle_chargers):
-        ids = {
-            name for name in charger.charger_simulation.electric_vehicle_id if isinstance(name, str) and name
-        }
-        if not ids <= {ev_id(socket)} or ev_id(socket) not in known:
-            raise ValueError(
-                f"charger {charger.charger_id}: EV ids {sorted(ids)} missing from electric_vehicles_def"
-            )
 
 
 class SiteEnv(gym.Env):
@@ -189,58 +119,22 @@ class SiteEnv(gym.Env):
             for signal, records in (("pv", site.pv_kwh), ("load", site.load_kwh))
         )
         self.surplus_ahead_kwh = self.pv_ahead_kwh - self.load_ahead_kwh
-        self.site_features = self.precompute_site_features()
+        self.site_features = static_features(
+            site,
+            self.import_weight,
+            self.pv_ahead_kwh,
+            self.load_ahead_kwh,
+            self.scaled_surplus(self.surplus_ahead_kwh[:, 1:]),
+            forecast_steps,
+        )
         self.due_scale = float((site.sessions.end - site.sessions.start).max(initial=1))
         n_sockets = site.n_sockets
-        self.observation_names = [
-            *TIME_FEATURES,
-            "pv",
-            "load",
-            *(f"pv_forecast_{k + 1}" for k in range(forecast_steps)),
-            *(f"load_forecast_{k + 1}" for k in range(forecast_steps)),
-            *(f"surplus_forecast_{k + 1}" for k in range(forecast_steps)),
-            "import_weight",
-            *(f"import_weight_forecast_{k + 1}" for k in range(forecast_steps)),
-            *(f"in_{charge.name}" for charge in charges),
-            *(f"{timing}_{charge.name}" for charge in charges for timing in ("to_open", "left")),
-            "surplus",
-            "bess_soc",
-            *(f"peak_{charge.name}" for charge in charges),
-            *(f"peak_headroom_{charge.name}" for charge in charges),
-            "ev_pressure",
-            "ev_must_now",
-            # Last, one block per feature: solarev.env.socket_grouping averages them over groups of sockets.
-            *(f"{feature}_{s}" for feature in SOCKET_FEATURES for s in range(n_sockets)),
-        ]
+        self.observation_names = observation_names(
+            [charge.name for charge in charges], forecast_steps, n_sockets
+        )
         self.observation_space = gym.spaces.Box(-1.0, 1.0, (len(self.observation_names),), np.float32)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (1 + n_sockets,), np.float32)
         self.next_window = 0
-
-    def precompute_site_features(self) -> np.ndarray:
-        """Per site step (plus the terminal row): time, PV, load and their forecasts, scaled to [-1, 1]."""
-        site = self.site
-        pv_scale, load_scale = (max(values.max(), 1e-9) for values in (site.pv_kwh, site.load_kwh))
-        terminal_time = site.time.append(site.time[-1:] + (site.time[-1] - site.time[-2]))
-        weight = self.import_weight / max(self.import_weight.max(), 1e-9)
-        return np.column_stack(
-            [
-                time_features(terminal_time),
-                with_terminal_row(site.pv_kwh) / pv_scale,
-                with_terminal_row(site.load_kwh) / load_scale,
-                self.pv_ahead_kwh[:, 1:] / pv_scale,
-                self.load_ahead_kwh[:, 1:] / load_scale,
-                self.scaled_surplus(self.surplus_ahead_kwh[:, 1:]),
-                weight,
-                # The tariff is published: its calendar ahead is known, not forecast.
-                forecast_matrix(weight, self.forecast_steps),
-                *(with_terminal_row(charge.in_window) for charge in site.grid.demand_charges),
-                *(
-                    timing
-                    for charge in site.grid.demand_charges
-                    for timing in window_timing(with_terminal_row(charge.in_window), site.steps_per_day)
-                ),
-            ]
-        )
 
     def scaled_surplus(self, surplus_kwh: np.ndarray | float) -> np.ndarray:
         """kWh of surplus in the battery's energy per step at nominal power, clipped to [-1, 1]."""

@@ -15,7 +15,7 @@ Physics choices (checked by running CityLearn 3.0.2 and against its source; docs
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ import pandas as pd
 from solarev.env.forecasts import forecast_matrix
 from solarev.env.sessions import asap_energy, session_steps
 from solarev.site.model import CHARGER_EFFICIENCY, Site
+
+if TYPE_CHECKING:
+    from citylearn.citylearn import CityLearnEnv
 
 SCHEMA_FILE = "schema.json"
 BUILDING = "site"
@@ -258,3 +261,22 @@ def write_citylearn_site(site: Site, random_seed: int, directory: str | Path) ->
     schema_path = directory / SCHEMA_FILE
     schema_path.write_text(json.dumps(citylearn_schema(site, random_seed), indent=2))
     return schema_path
+
+
+def check_citylearn_site(citylearn: "CityLearnEnv", site: Site) -> None:
+    """Fail loudly where CityLearn would fail silently (an unknown EV id never charges)."""
+    building = citylearn.buildings[0]
+    chargers = [charger.charger_id for charger in building.electric_vehicle_chargers]
+    if chargers != [charger_id(s) for s in range(site.n_sockets)]:
+        raise ValueError(
+            f"CityLearn chargers {chargers[:3]}... do not match the site's {site.n_sockets} sockets"
+        )
+    known = {ev.name for ev in citylearn.electric_vehicles}
+    for socket, charger in enumerate(building.electric_vehicle_chargers):
+        ids = {
+            name for name in charger.charger_simulation.electric_vehicle_id if isinstance(name, str) and name
+        }
+        if not ids <= {ev_id(socket)} or ev_id(socket) not in known:
+            raise ValueError(
+                f"charger {charger.charger_id}: EV ids {sorted(ids)} missing from electric_vehicles_def"
+            )

@@ -1,7 +1,7 @@
 """Grouped sockets: the agent sets one charging action per group of sockets instead of one per socket, and
 every socket of a group gets it (docs/design.md "EV model": the action space may group sockets, the simulated
 physics stays per socket). The battery's action, first, stays as it is. The per-socket observations
-(solarev.env.gym_env.SOCKET_FEATURES, the observation's last blocks) are averaged over the same groups: an
+(solarev.env.features.SOCKET_FEATURES, the observation's last blocks) are averaged over the same groups: an
 agent that cannot act on one socket gains nothing from watching it, and 3 × 128 per-socket values beside
 ~40 site values blurred the battery's decisions (measured in docs/tuning.md).
 
@@ -41,7 +41,8 @@ import gymnasium as gym
 import numpy as np
 
 from solarev.config import check_choice
-from solarev.env.gym_env import SOCKET_FEATURES, SiteEnv
+from solarev.env.features import SOCKET_FEATURES
+from solarev.env.gym_env import SiteEnv
 from solarev.site.model import CHARGER_EFFICIENCY
 
 EV_ACTION_GROUPS = ("socket", "power", "vehicle", "site")
