@@ -26,8 +26,9 @@ from citylearn.citylearn import CityLearnEnv
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from solarev.config import load_yaml
+from solarev.env.citylearn_env import make_env
 from solarev.env.fast import make_fast_env
-from solarev.env.gym_env import EpisodeRecord, SiteEnv, make_env
+from solarev.env.gym_env import EpisodeRecord, SiteEnv
 from solarev.env.schema import write_citylearn_site
 from solarev.evaluate.controllers import evaluate_controller
 from solarev.site.model import Site, load_site, site_files

@@ -28,9 +28,11 @@ from solarev.control.baselines import uncontrolled
 from solarev.control.mpc import Hedge, MpcSettings, mpc
 from solarev.control.optimum import optimum
 from solarev.control.rule_level import rule_level
+from solarev.env.citylearn_env import SolarEvEnv
+from solarev.env.construct import split_windows
 from solarev.env.fast import make_fast_env
 from solarev.env.forecasts import Forecaster, forecast_errors
-from solarev.env.gym_env import Policy, SolarEvEnv, split_windows
+from solarev.env.gym_env import Policy
 from solarev.evaluate.kpis import add_optimum_share
 from solarev.evaluate.runs import evaluate_policy
 

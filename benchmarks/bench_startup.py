@@ -17,7 +17,7 @@ import time
 
 # What the workflow's scripts import, by the kind of job (workflow/scripts/).
 JOB_IMPORTS = {
-    "control": "solarev.evaluate.controllers, solarev.evaluate.runs, solarev.env.gym_env",
+    "control": "solarev.evaluate.controllers, solarev.evaluate.runs, solarev.env.citylearn_env",
     "train": "solarev.rl.training, solarev.env.fast",
     "comparison": "solarev.report.pdf, solarev.report.collect, xarray",
     "snakemake": "snakemake.cli",

@@ -13,7 +13,7 @@ import pytest
 from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.config import load_yaml
-from solarev.env.gym_env import SolarEvEnv, make_env
+from solarev.env.citylearn_env import SolarEvEnv, make_env
 from solarev.env.schema import write_citylearn_site
 from solarev.site.model import Site, load_site, site_files
 

@@ -13,10 +13,10 @@ from solarev.config import ConfigError, load_yaml, validate_config
 from solarev.control.lp import build_model, lp_arrays, solve, solve_arrays
 from solarev.control.mpc import Hedge, MpcSettings, horizon_data, mpc
 from solarev.control.optimum import optimum
+from solarev.env.construct import split_windows
 from solarev.env.episodes import week_windows
 from solarev.env.fast import make_fast_env
 from solarev.env.forecasts import PERFECT, Forecaster, forecast_errors
-from solarev.env.gym_env import split_windows
 from solarev.evaluate.runs import evaluate_policy
 from solarev.site.grid import GridSignals
 from solarev.site.model import Site

@@ -9,9 +9,11 @@ import pytest
 from solarev.control.baselines import rule_based, uncontrolled
 from solarev.control.lp import THROUGHPUT_PRICE, OptimumError
 from solarev.control.optimum import Dispatch, solve_optimum
+from solarev.env.citylearn_env import SolarEvEnv
+from solarev.env.construct import env_options
 from solarev.env.episodes import week_windows
 from solarev.env.fast import make_fast_env
-from solarev.env.gym_env import SiteEnv, SolarEvEnv, env_options
+from solarev.env.gym_env import SiteEnv
 from solarev.env.objective import Objective, window_peaks_kw
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps
 from solarev.evaluate.controllers import evaluate_controller

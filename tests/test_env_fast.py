@@ -19,8 +19,9 @@ from stable_baselines3.common.env_checker import check_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 from synthetic import SyntheticSite, write_synthetic_site
 
+from solarev.env.citylearn_env import SolarEvEnv, make_env
 from solarev.env.fast import FastSolarEvEnv, make_fast_env, simulator_env
-from solarev.env.gym_env import SiteEnv, SolarEvEnv, make_env
+from solarev.env.gym_env import SiteEnv
 from solarev.env.schema import ev_id, write_citylearn_site
 from solarev.evaluate.controllers import evaluate_controller
 from solarev.rl.training import silent_logger

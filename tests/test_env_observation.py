@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from conftest import TEST_CONFIG
 
+from solarev.env.citylearn_env import make_env
 from solarev.env.fast import make_fast_env
 from solarev.env.forecasts import PERFECT
-from solarev.env.gym_env import SiteEnv, make_env
+from solarev.env.gym_env import SiteEnv
 from solarev.env.schema import write_citylearn_site
 from solarev.env.socket_grouping import BATTERY_ACTIONS, AgentActions, socket_groups
 from solarev.site.model import Sessions, Site

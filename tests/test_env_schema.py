@@ -10,8 +10,8 @@ from conftest import TEST_CONFIG
 from synthetic import SyntheticSite, write_synthetic_site
 
 from solarev.control.baselines import uncontrolled
+from solarev.env.citylearn_env import SolarEvEnv
 from solarev.env.episodes import Window
-from solarev.env.gym_env import SolarEvEnv
 from solarev.env.objective import Objective
 from solarev.env.schema import check_citylearn_site, citylearn_frames, write_citylearn_site
 from solarev.env.sessions import episode_sessions

@@ -14,6 +14,7 @@ from test_env_observation import WINDOW, episode_env_actions, episode_observatio
 
 from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.rule_level import rule_level
+from solarev.env.construct import split_windows
 from solarev.env.fast import make_fast_env
 from solarev.env.forecasts import (
     PERFECT,
@@ -24,7 +25,7 @@ from solarev.env.forecasts import (
     local_day,
     tier,
 )
-from solarev.env.gym_env import Policy, SiteEnv, split_windows
+from solarev.env.gym_env import Policy, SiteEnv
 from solarev.env.socket_grouping import AgentActions, socket_groups
 from solarev.site.model import Site
 

@@ -10,9 +10,11 @@ import pytest
 
 from solarev.control.optimum import solve_optimum
 from solarev.control.rule_tuned import RuleThresholds
+from solarev.env.citylearn_env import SolarEvEnv
+from solarev.env.construct import env_options, split_windows
 from solarev.env.episodes import week_windows
 from solarev.env.fast import FastSolarEvEnv
-from solarev.env.gym_env import SiteEnv, SolarEvEnv, env_options, split_windows
+from solarev.env.gym_env import SiteEnv
 from solarev.env.objective import Objective, lost_load_weight
 from solarev.evaluate.controllers import evaluate_controller
 from solarev.evaluate.runs import evaluate_policy

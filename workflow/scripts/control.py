@@ -6,8 +6,8 @@ from pathlib import Path
 
 import solarev.logs
 from solarev.control.rule_tuned import RuleThresholds
+from solarev.env.citylearn_env import make_env
 from solarev.env.episodes import week_windows
-from solarev.env.gym_env import make_env
 from solarev.env.objective import Objective
 from solarev.evaluate.controllers import evaluate_controller
 from solarev.evaluate.runs import write_evaluation

@@ -4,7 +4,7 @@ and time series in the controllers' format."""
 from pathlib import Path
 
 import solarev.logs
-from solarev.env.gym_env import make_env
+from solarev.env.citylearn_env import make_env
 from solarev.evaluate.runs import evaluate_policy, write_evaluation
 from solarev.rl.policy import load_policy
 from solarev.rl.runtime import limit_threads

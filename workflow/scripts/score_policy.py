@@ -4,7 +4,7 @@ through CityLearn, like an agent's evaluation; KPIs and time series in the contr
 from pathlib import Path
 
 import solarev.logs
-from solarev.env.gym_env import make_env
+from solarev.env.citylearn_env import make_env
 from solarev.evaluate.runs import evaluate_policy, write_evaluation
 from solarev.rl.policy import load_saved_policy
 from solarev.rl.saved import SavedPolicy

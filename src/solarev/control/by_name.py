@@ -15,9 +15,10 @@ from solarev.control.mpc import MpcSettings, mpc
 from solarev.control.optimum import Dispatch, optimum
 from solarev.control.rule_level import rule_level
 from solarev.control.rule_tuned import RuleThresholds, rule_tuned
+from solarev.env.citylearn_env import SolarEvEnv
 from solarev.env.episodes import Window
 from solarev.env.forecasts import Forecaster, forecast_errors
-from solarev.env.gym_env import Policy, SolarEvEnv
+from solarev.env.gym_env import Policy
 
 log = logging.getLogger("solarev")
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from solarev.control.lp import Solution, WindowData, build_model, lp_arrays, solve, solve_arrays, window_data
+from solarev.env.citylearn_env import SolarEvEnv
 from solarev.env.episodes import Window
-from solarev.env.gym_env import Policy, SolarEvEnv
+from solarev.env.gym_env import Policy
 from solarev.env.objective import Objective
 from solarev.site.model import Site
 

@@ -1,6 +1,7 @@
 """A numpy twin of the site's CityLearn env for fast training: the same spaces, observations, reward and
-episodes as SolarEvEnv (both are solarev.env.gym_env.SiteEnv), with the physics of the generated schema
-(solarev.env.schema) computed the way CityLearn 3.0.2 computes it, vectorised over sockets.
+episodes as solarev.env.citylearn_env.SolarEvEnv (both are solarev.env.gym_env.SiteEnv), with the physics
+of the generated schema (solarev.env.schema) computed the way CityLearn 3.0.2 computes it, vectorised over
+sockets.
 
 What CityLearn does for this schema, per step t (tests/test_env_fast.py proves the twin equal step by step):
 - battery: flat efficiency and power curves, no degradation or standby loss. The requested energy
@@ -26,8 +27,10 @@ from typing import Any
 import numpy as np
 
 from solarev.config import check_choice
+from solarev.env.citylearn_env import make_env
+from solarev.env.construct import env_options, split_windows
 from solarev.env.episodes import Window
-from solarev.env.gym_env import EpisodeRecord, SiteEnv, env_options, make_env, split_windows
+from solarev.env.gym_env import EpisodeRecord, SiteEnv
 from solarev.env.sessions import EpisodeSessions, asap_energy
 from solarev.site.model import CHARGER_EFFICIENCY, Site
 

@@ -1,5 +1,5 @@
-"""Gymnasium environments for SB3: the site's CityLearn env (the environment of record) and what every
-simulator of the site shares.
+"""What every simulator of the site shares as a Gymnasium environment for SB3 (SiteEnv); the CityLearn one,
+the environment of record, is solarev.env.citylearn_env.SolarEvEnv.
 
 SiteEnv chooses the episode window, maps actions, and builds observations and the reward from arrays
 precomputed per episode plus the battery's SOC and each socket's charger consumption, which a subclass
@@ -20,7 +20,6 @@ The observation's features and their scales: solarev.env.features.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -28,16 +27,15 @@ import numpy as np
 import pandas as pd
 
 from solarev.env.connection import StepState, within_limits
-from solarev.env.episodes import Window, evaluation_windows, training_windows
+from solarev.env.episodes import Window
 from solarev.env.features import (
     observation_names,
     static_features,
     with_terminal_row,
     with_terminal_rows,
 )
-from solarev.env.forecasts import PERFECT, Forecaster
+from solarev.env.forecasts import Forecaster
 from solarev.env.objective import Objective, energy_term, lost_load_weight, peak_increase_kw
-from solarev.env.schema import charger_id, check_citylearn_site
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps, shortfall
 from solarev.site.model import CHARGER_EFFICIENCY, Site
 
@@ -340,136 +338,3 @@ class SiteEnv(gym.Env):
         reward = -float(energy + demand + self.unmet_weight * unmet + self.lost_load_weight * over_limit)
         co2 = max(net * float(self.carbon[t]), 0.0)
         return self.observation(), reward, terminated, False, {"co2_kg": co2, "ev_unmet_kwh": unmet}
-
-
-class SolarEvEnv(SiteEnv):
-    """SiteEnv simulated by CityLearn from the site's schema."""
-
-    def __init__(
-        self,
-        site: Site,
-        schema_path: str | Path,
-        windows: Sequence[Window],
-        *,
-        forecast_steps: int,
-        forecasts: Mapping[str, str],
-        unmet_weight: float,
-        sample: bool,
-        objective: Objective,
-    ):
-        super().__init__(
-            site,
-            windows,
-            forecast_steps=forecast_steps,
-            forecasts=forecasts,
-            unmet_weight=unmet_weight,
-            sample=sample,
-            objective=objective,
-        )
-        # Imported here: a job on the numpy twin (training, validation) never loads CityLearn (and the
-        # scikit-learn it imports), ~2 s of every such job's start.
-        from citylearn.citylearn import CityLearnEnv
-
-        # A Path (not str): CityLearn treats an unknown string as a dataset name and would go online.
-        self.citylearn = CityLearnEnv(Path(schema_path), central_agent=True, offline=True, render_mode="none")
-        check_citylearn_site(self.citylearn, site)
-        self.building = self.citylearn.buildings[0]
-        self.chargers = self.building.electric_vehicle_chargers
-        names = self.citylearn.action_names[0]
-        self.bess_action = names.index("electrical_storage")
-        self.ev_actions = np.array(
-            [names.index(f"electric_vehicle_storage_{charger_id(s)}") for s in range(site.n_sockets)]
-        )
-
-    @property
-    def step_index(self) -> int:
-        return int(self.citylearn.time_step)
-
-    def bess_soc(self) -> float:
-        # The building's own step: after the last step CityLearn advances the env but not the building, and
-        # the env's terminal row of the SOC series is never written.
-        building = self.building
-        return float(building.electrical_storage.soc[building.time_step])
-
-    def start_simulation(self) -> None:
-        # One explicit split: CityLearn's episode is exactly this window (end row is the terminal one).
-        self.citylearn.episode_time_steps = [(self.window.start, self.window.end)]
-        self.citylearn.reset()
-        # CityLearn reallocates these arrays on reset; holding them avoids attribute lookups per step.
-        self.charger_consumption = [charger.electricity_consumption for charger in self.chargers]
-
-    def citylearn_actions(self, bess_action: float, ev_actions: np.ndarray) -> list[np.ndarray]:
-        actions = np.empty(1 + len(ev_actions))
-        actions[self.bess_action] = bess_action
-        actions[self.ev_actions] = ev_actions
-        return [actions]
-
-    def simulate(self, bess_action: float, ev_actions: np.ndarray) -> tuple[np.ndarray, float]:
-        step = self.step_index
-        # CityLearn's step would also assemble its own observations, reward and info, none of which this
-        # wrapper uses; the runtime's feedback-free step is the same simulation without that work.
-        self.citylearn._runtime_service.step_without_feedback(self.citylearn_actions(bess_action, ev_actions))
-        delivered = np.fromiter((consumption[step] for consumption in self.charger_consumption), float)
-        return delivered, float(self.building.net_electricity_consumption[step])
-
-    def episode_record(self) -> EpisodeRecord:
-        """CityLearn's time series of the episode just finished (read before the next reset)."""
-        n_steps = self.window.n_steps
-        building = self.building
-        delivered = np.column_stack([consumption[:n_steps] for consumption in self.charger_consumption])
-        return EpisodeRecord(
-            window=self.window,
-            time=self.site.time[self.window.start : self.window.end],
-            pv_kwh=-building.solar_generation[:n_steps].astype(float),
-            load_kwh=building.non_shiftable_load_electricity_consumption[:n_steps].astype(float),
-            net_kwh=building.net_electricity_consumption[:n_steps].astype(float),
-            co2_kg=building.net_electricity_consumption_emission[:n_steps].astype(float),
-            cost_usd=building.net_electricity_consumption_cost[:n_steps].astype(float),
-            bess_kwh=building.electrical_storage_electricity_consumption[:n_steps].astype(float),
-            bess_soc=building.electrical_storage.soc[:n_steps].astype(float),
-            ev_kwh=building.chargers_electricity_consumption[:n_steps].astype(float),
-            ev_delivered_kwh=delivered.astype(float) * CHARGER_EFFICIENCY,
-            sessions=self.sessions,
-        )
-
-
-def split_windows(site: Site, episodes: Mapping[str, Any], split: str) -> list[Window]:
-    """The windows of `split`: "training" (every training window) or "validation"/"test" (each week)."""
-    if split == "training":
-        return training_windows(episodes, site.steps_per_day, site.n_steps)
-    return evaluation_windows(episodes, split, site.time)
-
-
-# The env a caller gets for the `env` keys it leaves out. A controller that reads neither the observation's
-# forecasts nor the reward (uncontrolled, rule_based) acts the same whatever they are, so its jobs are
-# handed none of them and do not rerun when they change (the objective it is scored on, it gets:
-# solarev.env.objective.OBJECTIVE_KEYS).
-UNREAD_ENV_KEYS = {"forecast_steps": 0, "forecasts": PERFECT, "unmet_energy_weight": 0.0}
-
-
-def env_options(env_config: Mapping[str, Any], split: str) -> dict[str, Any]:
-    """SiteEnv's keyword arguments from the config's `env` keys (UNREAD_ENV_KEYS for those not given):
-    training samples windows at random."""
-    env_config = {**UNREAD_ENV_KEYS, **env_config}
-    return {
-        "forecast_steps": env_config["forecast_steps"],
-        "forecasts": env_config["forecasts"],
-        "unmet_weight": env_config["unmet_energy_weight"],
-        "sample": split == "training",
-        "objective": Objective.from_config(env_config),
-    }
-
-
-def make_env(
-    site: Site,
-    schema_path: str | Path,
-    episodes: Mapping[str, Any],
-    env_config: Mapping[str, Any],
-    split: str,
-) -> SolarEvEnv:
-    """The env for `split`: "training" (seeded random windows) or "validation"/"test" (each week in order).
-
-    `episodes` and `env_config` are the config sections of those names.
-    """
-    windows = split_windows(site, episodes, split)
-    return SolarEvEnv(site, schema_path, windows, **env_options(env_config, split))

@@ -7,8 +7,8 @@ from typing import Any
 from solarev.control.by_name import controller_policy
 from solarev.control.optimum import Dispatch
 from solarev.control.rule_tuned import RuleThresholds
+from solarev.env.citylearn_env import SolarEvEnv
 from solarev.env.episodes import Window
-from solarev.env.gym_env import SolarEvEnv
 from solarev.evaluate.runs import Evaluation, evaluate_policy
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from solarev.env.gym_env import Policy, SiteEnv, SolarEvEnv
+from solarev.env.citylearn_env import SolarEvEnv
+from solarev.env.gym_env import Policy, SiteEnv
 from solarev.evaluate.kpis import episode_dataset, kpis_by_episode
 
 
