@@ -204,7 +204,7 @@ def test_the_hedge_scales_pv_forecasts_and_the_windows_load_and_arrivals(tiny_ci
     plain_data, _ = horizon_data(plain_env, forecaster, plain)
     env, forecaster, settings = state_at(tiny_citylearn, 34, Hedge(pv=0.5, load=1.5, ev=2.0))
     data, _ = horizon_data(env, forecaster, settings)
-    window = env.objective.charged_window_steps(data.grid, data.step_hours)
+    window = env.objective.charged_window_steps(data.grid)
     window[0] = False  # the step now is observed, not forecast
     assert window.any() and not window.all()
     forecast = np.arange(data.n_steps) > 0

@@ -195,7 +195,7 @@ def horizon_data(env: SiteEnv, forecaster: Forecaster, settings: MpcSettings) ->
         if now + steps == window.end
         else env.objective.stored_energy_value(episode_grid, bess.one_way_efficiency),
     )
-    charged = env.objective.charged_window_steps(grid, site.step_hours)
+    charged = env.objective.charged_window_steps(grid)
     return hedged(data, settings.hedge, charged), window._replace(start=now, end=now + steps)
 
 

@@ -86,7 +86,7 @@ def peak_steps(site: Site, objective: Objective) -> np.ndarray:
     """Per site step: in a demand-charge window the objective charges for, or the import weight above its
     minimum over the site (both from the tariff, known in advance)."""
     weight = objective.import_weight(site.grid)
-    return (weight > weight.min()) | objective.charged_window_steps(site.grid, site.step_hours)
+    return (weight > weight.min()) | objective.charged_window_steps(site.grid)
 
 
 def building_import_kwh(env: SiteEnv) -> float:

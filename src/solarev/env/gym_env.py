@@ -107,7 +107,7 @@ class SiteEnv(gym.Env):
         self.import_scale = float(site.load_kwh.max() + site.socket_step_kwh.sum() + self.bess_step_kwh)
         charges = site.grid.demand_charges
         # Per site step plus the terminal row: inside a demand-charge window that the objective charges for.
-        self.in_charged_window = with_terminal_row(objective.charged_window_steps(site.grid, site.step_hours))
+        self.in_charged_window = with_terminal_row(objective.charged_window_steps(site.grid))
         # Per site step plus the terminal row: PV, load and PV - load now (column 0, observed) and as
         # forecast for the forecast_steps after it (solarev.env.forecasts, config env.forecasts).
         self.pv_ahead_kwh, self.load_ahead_kwh = (

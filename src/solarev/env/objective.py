@@ -75,7 +75,7 @@ class Objective:
         """The objective's unit per kW of the charge's window peak over a month."""
         return 0.0 if self.name == "co2" else charge.usd_per_kw_month
 
-    def charged_window_steps(self, grid: GridSignals, step_hours: float) -> np.ndarray:
+    def charged_window_steps(self, grid: GridSignals) -> np.ndarray:
         """Per step: inside a demand-charge window that the objective charges for (none under co2)."""
         in_windows = [c.in_window for c in grid.demand_charges if self.monthly_rate(c) > 0]
         return np.any(in_windows, axis=0) if in_windows else np.zeros(len(grid.import_usd_per_kwh), bool)
