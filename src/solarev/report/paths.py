@@ -8,7 +8,7 @@ from pathlib import Path
 FIGURES = (  # the pages of every comparison.pdf after the title page, in order; also the PNG names
     "summary",
     "headline",  # the summary's first row as a figure: README.md shows it (docs/results/<study>/)
-    "objective_per_week",
+    "objective_per_episode",
     "learning_curves",
     "dispatch_representative",
     "dispatch_worst",

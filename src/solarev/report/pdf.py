@@ -166,7 +166,7 @@ def build_comparison(
     pages = {
         "summary": figures.summary_table_figure(summary, bootstrap.confidence),
         "headline": figures.headline_figure(summary, bootstrap.confidence, inputs.objective),
-        "objective_per_week": figures.objective_per_episode_figure(
+        "objective_per_episode": figures.objective_per_episode_figure(
             tables.episode_table(inputs.kpis, "objective", bootstrap),
             period,
             bootstrap.confidence,
