@@ -55,7 +55,7 @@ from scipy import sparse
 from solarev.env.episodes import Window
 from solarev.env.objective import Objective, lost_load_weight
 from solarev.env.sessions import EpisodeSessions, episode_sessions, session_steps
-from solarev.site.grid import DAYS_PER_MONTH, GridSignals
+from solarev.site.grid import GridSignals
 from solarev.site.model import CHARGER_EFFICIENCY, Bess, Site
 
 THROUGHPUT_PRICE = 1e-6  # × the import weight w_t, per kWh charged or discharged
@@ -93,9 +93,11 @@ class WindowData:
     sessions: EpisodeSessions  # an MPC's expected arrivals have socket -1 (no socket to act on yet)
     session_step_kwh: np.ndarray  # per session: the most energy into its EV(s) in one step
     n_sockets: int
-    # An MPC plans part of an episode: the demand charges are the episode's share of a monthly bill, its
-    # peaks so far are lower bounds of the window's peaks, and the ledger holds the episode's initial energy.
-    billed_months: float | None = None  # None: the window is an episode of its own days (weeks' proration)
+    # The episode's share of a monthly bill (solarev.env.episodes.Window.billed_months), which prices its
+    # demand charges; an MPC's window is part of an episode and carries the episode's.
+    billed_months: float
+    # An MPC plans part of an episode: its peaks so far are lower bounds of the window's peaks, and the ledger
+    # holds the episode's initial energy.
     peak_floor_kw: np.ndarray | None = None  # per demand charge; None: 0
     ledger_energy_kwh: float | None = None  # None: initial_energy_kwh
     terminal_value: float | None = None  # per kWh stored at the last step, replacing the ledger; None: ledger
@@ -131,6 +133,7 @@ def window_data(site: Site, window: Window) -> WindowData:
         sessions=sessions,
         session_step_kwh=site.socket_step_kwh[sessions.socket],
         n_sockets=site.n_sockets,
+        billed_months=window.billed_months(site.step_hours),
     )
 
 
@@ -271,12 +274,10 @@ def add_sized_ledger(model: linopy.Model, data: WindowData, sizing: Sizing) -> N
 
 
 def demand_rates(data: WindowData, objective: Objective) -> np.ndarray:
-    """r_c per demand charge: its monthly rate × the months the episode is billed for (by default the
-    window's days / (365 / 12))."""
-    months = data.billed_months
-    if months is None:
-        months = data.n_steps * data.step_hours / 24 / DAYS_PER_MONTH
-    return np.array([objective.monthly_rate(charge) * months for charge in data.grid.demand_charges])
+    """r_c per demand charge: its monthly rate × the months the episode is billed for."""
+    return np.array(
+        [objective.monthly_rate(charge) * data.billed_months for charge in data.grid.demand_charges]
+    )
 
 
 def objective_terms(

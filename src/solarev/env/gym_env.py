@@ -302,7 +302,7 @@ class SiteEnv(gym.Env):
         return StepState(
             base_kwh=-self.site_surplus_now(),
             bess_power_kwh=self.bess_step_kwh,
-            bess_chargeable_kwh=max(bess.capacity_kwh - stored, 0.0) / bess.round_trip_efficiency**0.5,
+            bess_chargeable_kwh=max(bess.capacity_kwh - stored, 0.0) / bess.one_way_efficiency,
             bess_deliverable_kwh=self.bess_deliverable_kwh(),
             socket_step_kwh=np.where(self.plugged_now, self.site.socket_step_kwh, 0.0),
         )
