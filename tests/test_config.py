@@ -83,7 +83,7 @@ BAD_INPUTS = [
     ("bess.depth_of_discharge", 0, "bess.depth_of_discharge"),
     ("bess.round_trip_efficiency", 1.2, "bess.round_trip_efficiency"),
     ("bess.design_factor", -1, "bess.design_factor"),
-    ("episodes.test_weeks", [0], "episodes.test_weeks"),
+    ("episodes.test_months", [2], "episodes.training_weeks: weeks [5, 6, 7] share days with test month 2"),
     ("episodes.validation_weeks", [60], "episodes.validation_weeks"),
     ("episodes.training_weeks", [], "episodes.training_weeks"),
     ("training.algorithms", [], "training.algorithms"),
@@ -113,7 +113,7 @@ BAD_INPUTS = [
         "bess.sweep_kwh.stop: 100 is below start 500",
     ),
     ("bess.sweep_kwh", {"start": 0, "stop": 100, "step": 0}, "bess.sweep_kwh"),
-    ("bess.sizing_weeks", 47, "bess.sizing_weeks: 47 exceeds the 46 training weeks"),
+    ("bess.sizing_weeks", 35, "bess.sizing_weeks: 35 exceeds the 34 training weeks"),
 ]
 
 

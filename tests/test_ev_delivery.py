@@ -14,11 +14,12 @@ from solarev.env.objective import Objective, check_ev_delivery, undelivered_kwh_
 
 
 def test_the_default_tariffs_floor_is_its_demand_charge_arithmetic() -> None:
-    """19 USD/kW-month over a week is 4.37 USD/kW; one kWh in a 30-minute step is 2 kW of peak."""
+    """A test month bills the whole 19 USD/kW-month; one kWh in a 30-minute step is 2 kW of peak, so with
+    the dearest import (0.228 USD/kWh) a kWh not delivered saves 38.228 USD."""
     config = load_yaml(REPO / "config" / "config.yaml")
     check_ev_delivery(config)  # the shipped weight is above the floor
-    below = config | {"env": config["env"] | {"unmet_energy_weight": 8.0}}
-    with pytest.raises(ConfigError, match=r"^env\.unmet_energy_weight: 8 is not above 8\.97 USD"):
+    below = config | {"env": config["env"] | {"unmet_energy_weight": 38.0}}
+    with pytest.raises(ConfigError, match=r"^env\.unmet_energy_weight: 38 is not above 38\.23 USD"):
         check_ev_delivery(below)
 
 
