@@ -14,6 +14,7 @@ include: "rules/site.smk"
 include: "rules/sizing.smk"
 include: "rules/env.smk"
 include: "rules/control.smk"
+include: "rules/bill.smk"
 include: "rules/train.smk"
 include: "rules/report.smk"
 
@@ -25,6 +26,7 @@ rule all:
         "resources/bess.json",
         "results/figures/site.png",
         sizing_outputs(),
+        rules.annual_bill.output,
         expand(
             "results/control/{controller}/kpis.json",
             controller=METHODS.seedless,

@@ -127,6 +127,32 @@ def controller_config(wildcards):
     return keys("control", section) if section else {}
 
 
+# The annual bill (rules/bill.smk); its controllers take rule control's inputs and keys above.
+def bill_episode_keys(wildcards):
+    """Only the MPC reads episodes: its expected EV arrivals come from the training weeks."""
+    if wildcards.controller == "mpc":
+        return keys("episodes", "training_weeks")
+    return {}
+
+
+def bill_sizing_inputs():
+    """Under bess.sizing optimal the battery's net benefit needs the sizing's result and sweep."""
+    if config["bess"]["sizing"] == "optimal":
+        return {
+            "optimal": "resources/bess_optimal.json",
+            "sizing": "resources/bess_sizing.csv",
+            "bess": "resources/bess.json",
+        }
+    return {}
+
+
+def bill_bess_keys():
+    """The battery's capital cost, under bess.sizing optimal only (as its inputs)."""
+    if config["bess"]["sizing"] == "optimal":
+        return keys("bess", "capital")
+    return {}
+
+
 # Battery sizing (rules/site.smk bess_sizing, rules/sizing.smk).
 def sizing_mode_keys():
     """The `bess` keys of the sizing mode: fixed also reads its size."""

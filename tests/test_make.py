@@ -24,6 +24,7 @@ def after_make_run(tiny_run: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_make_run_builds_what_the_readme_promises(tiny_run: Path):
     promised = ["results/comparison.pdf", "results/summary.csv", "results/kpis.csv", "results/timeseries.nc"]
     promised += ["results/figures/site.png", "resources/bess.json"]
+    promised += ["results/annual_bill.csv", "results/figures/annual_bill.png"]
     promised += [f"results/comparison/{name}.png" for name in REPORT_PNGS]
     assert [path for path in promised if not (tiny_run / path).is_file()] == []
 

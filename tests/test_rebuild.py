@@ -20,6 +20,7 @@ from snakemake_runner import REPO, job_counts, run_snakemake
 from snakemake_runner import TEST_CONFIG as TEST_CONFIG_FILE
 
 from solarev.control import CONTROLLERS
+from solarev.evaluate.annual_bill import BILL_CONTROLLERS
 
 pytestmark = pytest.mark.slow
 
@@ -89,20 +90,25 @@ AGENTS = {"train": ALGORITHMS * SEEDS, "evaluate": ALGORITHMS * SEEDS}
 REPORT = {"collect": 1, "comparison": 1, "all": 1}
 CONTROLS = len(CONTROLLERS)
 AFTER_SCHEMA = {"citylearn_schema": 1, "control": CONTROLS, **AGENTS, **REPORT}
-# The site's data or model also reach the rule tuned on the twin (which reads no CityLearn schema).
-AFTER_SITE = {**AFTER_SCHEMA, "tune_rule": 1}
-# rule_tuned's control job follows its tuning.
-TUNING = {"tune_rule": 1, "control": 1}
+# The annual bill: one job per controller (on the twin, no CityLearn schema), and the table with its figure.
+BILLS = len(BILL_CONTROLLERS)
+ANNUAL = {"annual_bill": 1}
+# The site's data or model also reach the rules on the twin (which read no CityLearn schema): the tuned
+# rule's tuning and every controller's annual bill.
+AFTER_SITE = {**AFTER_SCHEMA, "tune_rule": 1, "monthly_bills": BILLS, **ANNUAL}
+# rule_tuned's control job and its annual bill follow its tuning.
+TUNING = {"tune_rule": 1, "control": 1, "monthly_bills": 1, **ANNUAL}
 # Each config edit (dotted key, new value) and the exact jobs it must rerun on the tiny run: the rules read
 # config keys, not sections (docs/design.md, "Rebuild only what changed").
 CONFIG_EDITS = {
-    "site.name": ("Another mall", {"site_figure": 1, "comparison": 1, "all": 1}),
+    "site.name": ("Another mall", {"site_figure": 1, **ANNUAL, "comparison": 1, "all": 1}),
     "env.random_seed": (1, AFTER_SCHEMA),
     # With validation_weeks [2] (COMPANION_EDITS).
     "episodes.test_weeks": ([1], {"control": CONTROLS, **AGENTS, **REPORT}),
     "episodes.episode_days": (3, {**TUNING, **AGENTS, **REPORT}),
-    "control.optimum.time_limit_s": (30, {"control": 1, **REPORT}),
-    "control.mpc.horizon_hours": (6, {"control": 2, **REPORT}),  # mpc and mpc_perfect
+    "control.optimum.time_limit_s": (30, {"control": 1, "monthly_bills": 1, **ANNUAL, **REPORT}),
+    # mpc and mpc_perfect; the annual bill runs the mpc only.
+    "control.mpc.horizon_hours": (6, {"control": 2, "monthly_bills": 1, **ANNUAL, **REPORT}),
     "solar.system.tilt_deg": (15.0, {"solar": 1, "bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),
     "ev.classes.moto.charger_power_kw": (
         2.5,
@@ -121,16 +127,23 @@ CONFIG_EDITS = {
         [0, 1, 2],
         {"train": ALGORITHMS * (3 - SEEDS), "evaluate": ALGORITHMS * (3 - SEEDS), **REPORT},
     ),
-    "env.forecast_steps": (2, {"control": 1, **AGENTS, **REPORT}),  # and rule_level
+    "env.forecast_steps": (2, {"control": 1, "monthly_bills": 1, **ANNUAL, **AGENTS, **REPORT}),  # rule_level
     "env.forecasts": (  # rule_level and mpc
         {"pv": "clear_sky_persistence", "load": "previous_week", "grid": "known", "ev_arrivals": "expected"},
-        {"control": 2, **AGENTS, **REPORT},
+        {"control": 2, "monthly_bills": 2, **ANNUAL, **AGENTS, **REPORT},
     ),
-    # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy.
-    "env.unmet_energy_weight": (15.0, {"control": 4, "tune_rule": 1, **AGENTS, **REPORT}),
+    # The planners (optimum, mpc, mpc_perfect) and the tuned rule weigh unmet EV energy, as the annual bill
+    # (there without mpc_perfect) does in its savings.
+    "env.unmet_energy_weight": (
+        15.0,
+        {"control": 4, "tune_rule": 1, "monthly_bills": 3, **ANNUAL, **AGENTS, **REPORT},
+    ),
     # The grid's signals reach CityLearn's files; the objective only what is rewarded or scored.
     "grid.import_price": ({"usd_per_kwh": 0.2, "periods": [], "file": None}, AFTER_SITE),
-    "env.objective": ("co2", {"control": CONTROLS, "tune_rule": 1, **AGENTS, **REPORT}),
+    "env.objective": (
+        "co2",
+        {"control": CONTROLS, "tune_rule": 1, "monthly_bills": BILLS, **ANNUAL, **AGENTS, **REPORT},
+    ),
     # Battery sizing: a fixed battery (COMPANION_EDITS) replaces the rule's; under sizing rule the LP's
     # costs and sweep feed no job (the PDF's title page names the config's hash).
     "bess.sizing": ("fixed", {"bess_sizing": 1, "site_figure": 1, **AFTER_SITE}),

@@ -54,7 +54,7 @@ def test_timeseries_nc_has_controller_seed_time_with_units(tiny_run: Path, kpis:
 
 def test_comparison_pdf_has_every_page_and_shows_kpis_csv(tiny_run: Path, kpis: pd.DataFrame):
     reader = PdfReader(tiny_run / "results" / "comparison.pdf")
-    assert len(reader.pages) == 1 + len(FIGURES)
+    assert len(reader.pages) == 1 + len(FIGURES) + 1  # and the annual bill's page (tests/test_annual_bill.py)
     assert all(
         (tiny_run / "results" / "comparison" / f"{name}.png").stat().st_size > 10_000 for name in REPORT_PNGS
     )

@@ -17,7 +17,7 @@ from solarev.control import CONTROLLERS
 from solarev.env.forecasts import tier
 from solarev.env.objective import Objective
 from solarev.report import figures, tables
-from solarev.report.paths import SIZING_PAGE
+from solarev.report.paths import ANNUAL_BILL_FIGURE, ANNUAL_BILL_PAGE, SIZING_PAGE
 
 LEARNING_CURVE_KPIS = ("objective", "co2_kg", "ev_unmet_kwh")  # what the agents minimise first
 PNG_DPI = 110
@@ -153,6 +153,13 @@ def sizing_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
     return {} if inputs.sizing_figure is None else {SIZING_PAGE: image_page(inputs.sizing_figure)}
 
 
+def annual_bill_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
+    """The annual bill's page: rule annual_bill's figure, which lies beside the site figure (both in
+    results/figures/; rule comparison takes it as an input), when it is there."""
+    path = inputs.site_figure.with_name(ANNUAL_BILL_FIGURE)
+    return {ANNUAL_BILL_PAGE: image_page(path)} if path.is_file() else {}
+
+
 def build_comparison(
     inputs: ComparisonInputs, bootstrap: tables.Bootstrap, date: str | None = None
 ) -> Comparison:
@@ -186,6 +193,7 @@ def build_comparison(
         ),
         "site": image_page(inputs.site_figure),
         **sizing_pages(inputs),
+        **annual_bill_pages(inputs),
         "cost": figures.cost_figure(tables.runs_table(inputs.run_configs)),
     }
     title = figures.title_figure(
