@@ -53,7 +53,7 @@ rule annual_bill:
             category="Data",
         ),
         figure=report(
-            f"results/figures/{ANNUAL_BILL_FIGURE}",  # beside the site's: a page of the comparison
+            f"results/figures/{ANNUAL_BILL_FIGURE}",  # a page of the comparison
             caption="../report/annual_bill.rst",
             category="Comparison",
         ),

@@ -51,7 +51,6 @@ rule comparison:
         learning_curves=run_files(RUNS, "learning_curve.csv", agents_only=True),
         run_configs=run_files(RUNS, "config.yaml", agents_only=True),
         site_figure=rules.site_figure.output.figure,
-        # A page of the PDF, found beside the site figure (solarev.report.pdf.annual_bill_pages).
         annual_bill_figure=rules.annual_bill.output.figure,
         code=code("comparison.py"),
     output:

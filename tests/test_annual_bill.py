@@ -142,13 +142,11 @@ def test_the_batterys_net_benefit_is_the_saving_less_its_annualised_capital():
         assert len(figure.axes) == (4 if extra else 3)
 
 
-def test_annual_bill_page_is_the_figure_beside_the_site_figure(tmp_path: Path):
-    inputs = SimpleNamespace(site_figure=tmp_path / "site.png")
-    assert pdf.annual_bill_pages(inputs) == {}
-    annual_bill_figure(small_table(), Objective("cost", 0.0), "Test site").savefig(
-        tmp_path / ANNUAL_BILL_FIGURE, dpi=50
-    )
-    assert list(pdf.annual_bill_pages(inputs)) == [ANNUAL_BILL_PAGE]
+def test_annual_bill_page_is_its_figure(tmp_path: Path):
+    assert pdf.annual_bill_pages(SimpleNamespace(annual_bill_figure=None)) == {}
+    path = tmp_path / ANNUAL_BILL_FIGURE
+    annual_bill_figure(small_table(), Objective("cost", 0.0), "Test site").savefig(path, dpi=50)
+    assert list(pdf.annual_bill_pages(SimpleNamespace(annual_bill_figure=path))) == [ANNUAL_BILL_PAGE]
 
 
 def test_a_month_pays_the_whole_demand_charge_on_its_window_maximum(tiny_citylearn: TinyCityLearn):

@@ -321,6 +321,7 @@ def test_comparison_pdf_pages_and_table_text(
         run_configs=run_configs,
         site_figure=site_png,
         sizing_figure=sizing_png,
+        annual_bill_figure=None,
         site_config=SITE_CONFIG,
         grid_config=GRID_CONFIG,
         objective=Objective("co2", 0.0),

@@ -26,6 +26,7 @@ with xr.open_dataset(smk.input.timeseries, engine="h5netcdf") as timeseries:
         run_configs=run_configs,
         site_figure=Path(smk.input.site_figure),
         sizing_figure=None if sizing_figure is None else Path(sizing_figure),
+        annual_bill_figure=Path(smk.input.annual_bill_figure),
         site_config=smk.params.site,
         grid_config=smk.params.grid,
         objective=Objective.from_config(smk.params.objective),

@@ -21,8 +21,7 @@ REPORT_PNGS = tuple(name for name in FIGURES if name != "site")
 # Under bess.sizing optimal, the page after the site page: the sizing stage's own figure
 # (results/figures/bess_sizing.png), which the HTML report also shows as it is.
 SIZING_PAGE = "bess_sizing"
-# Then the annual bill's page: rule annual_bill's figure, drawn beside the site's in results/figures/ (the
-# comparison takes it as an input), which the HTML report also shows as it is.
+# Then the annual bill's page: rule annual_bill's figure, which the HTML report also shows as it is.
 ANNUAL_BILL_PAGE = "annual_bill"
 ANNUAL_BILL_FIGURE = "annual_bill.png"
 

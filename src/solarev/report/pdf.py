@@ -17,7 +17,7 @@ from solarev.control import CONTROLLERS
 from solarev.env.forecasts import tier
 from solarev.env.objective import Objective
 from solarev.report import figures, tables
-from solarev.report.paths import ANNUAL_BILL_FIGURE, ANNUAL_BILL_PAGE, SIZING_PAGE
+from solarev.report.paths import ANNUAL_BILL_PAGE, SIZING_PAGE
 
 LEARNING_CURVE_KPIS = ("objective", "co2_kg", "ev_unmet_kwh")  # what the agents minimise first
 PNG_DPI = 110
@@ -31,6 +31,7 @@ class ComparisonInputs:
     run_configs: Sequence[Mapping[str, Any]]  # every agent run's config.yaml
     site_figure: Path  # results/figures/site.png, drawn once by the site stage
     sizing_figure: Path | None  # results/figures/bess_sizing.png under bess.sizing optimal, else None
+    annual_bill_figure: Path | None  # results/figures/annual_bill.png (rule annual_bill), None if not drawn
     site_config: Mapping[str, Any]  # the config's `site` keys the title page names
     grid_config: Mapping[str, Any]  # the config's `grid` keys (the tariff the title page states)
     objective: Objective  # what the shares are of (config env.objective)
@@ -154,10 +155,9 @@ def sizing_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
 
 
 def annual_bill_pages(inputs: ComparisonInputs) -> dict[str, Figure]:
-    """The annual bill's page: rule annual_bill's figure, which lies beside the site figure (both in
-    results/figures/; rule comparison takes it as an input), when it is there."""
-    path = inputs.site_figure.with_name(ANNUAL_BILL_FIGURE)
-    return {ANNUAL_BILL_PAGE: image_page(path)} if path.is_file() else {}
+    """The annual bill's page (rule annual_bill's figure as it is), when there is one."""
+    figure = inputs.annual_bill_figure
+    return {} if figure is None else {ANNUAL_BILL_PAGE: image_page(figure)}
 
 
 def build_comparison(
