@@ -18,7 +18,7 @@ from solarev.evaluate.stats import iqm
 from solarev.report.collect import peak_columns, read_kpis_table
 from solarev.report.figures import controller_label, format_number, share_text, summary_period
 from solarev.report.publish import read_provenance
-from solarev.report.tables import BOUNDS, score_matrix
+from solarev.report.tables import BOUNDS, episode_name, score_matrix
 
 REPO = Path(__file__).resolve().parents[3]
 README = REPO / "README.md"
@@ -70,8 +70,19 @@ def table_rows(summary: pd.DataFrame, kpis: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    numeric = [index >= 2 for index in range(len(header))]
+def episode_share_rows(summary: pd.DataFrame, kpis: pd.DataFrame) -> list[list[str]]:
+    """Per controller of the summary, its share of the optimum's saving in each held-out episode (the
+    agents' IQM over their seeds): one bad episode hides in an IQM over episodes, not here."""
+    rows = []
+    for controller in dict.fromkeys(summary["controller"]):
+        scores = score_matrix(kpis, controller, "optimum_share")
+        rows.append([controller_label(controller), *(f"{100 * iqm(column):.1f} %" for column in scores.T)])
+    return rows
+
+
+def markdown_table(header: list[str], rows: list[list[str]], text_columns: int = 2) -> str:
+    """A Markdown table, its columns after the first `text_columns` aligned right."""
+    numeric = [index >= text_columns for index in range(len(header))]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
 
@@ -107,6 +118,7 @@ def study_block(folder: Path, readme_dir: Path) -> str:
         *map(peak_header, peak_columns(kpis)),
     ]
     episodes, seeds = int(summary["episodes"].max()), int(summary["runs"].max())
+    episode_labels = sorted(kpis["episode"].unique())
     relative = Path(os.path.relpath(folder, readme_dir)).as_posix()
     return "\n".join(
         [
@@ -118,6 +130,14 @@ def study_block(folder: Path, readme_dir: Path) -> str:
             f"{seeds} seeds × {period}s, with their confidence interval in brackets); 0 % is the "
             "uncontrolled site, 100 % "
             f"the LP optimum. {compute_text(record)} Files and provenance: [{relative}/]({relative}/).",
+            "",
+            f"Share of the optimum's saving in each held-out {period} (the agents' IQM over their seeds):",
+            "",
+            markdown_table(
+                ["Controller", *(episode_name(int(e), period) for e in episode_labels)],
+                episode_share_rows(summary, kpis),
+                text_columns=1,
+            ),
             "",
         ]
     )
