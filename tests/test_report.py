@@ -2,6 +2,7 @@
 learning_curve.csv, config.yaml, site files): collection, statistics, day selection and the PDF."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -269,6 +270,26 @@ def test_provenance():
     assert config_hash({"a": 1, "b": {"c": 2}}) == config_hash({"b": {"c": 2}, "a": 1})
     assert config_hash({"a": 1}) != config_hash({"a": 2})
     assert code_version().startswith("solarev 0.1.0")
+
+
+def test_a_publication_s_own_folder_does_not_make_the_code_dirty(tmp_path: Path):
+    """Snakemake removes publish's committed outputs before the job runs: they are not an edit of the code."""
+    published = tmp_path / "docs" / "results" / "study"
+    published.mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (published / "summary.csv").write_text("a\n")
+    for command in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c"],
+    ):
+        subprocess.run(["git", "-C", str(tmp_path), *command], check=True)
+    commit = code_version(tmp_path).removeprefix("solarev 0.1.0, git ")
+    (published / "summary.csv").unlink()
+    assert code_version(tmp_path, outside=[published]) == f"solarev 0.1.0, git {commit}"
+    assert code_version(tmp_path) == f"solarev 0.1.0, git {commit}-dirty"
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert code_version(tmp_path, outside=[published]).endswith("-dirty")
 
 
 def test_steps_per_algorithm():

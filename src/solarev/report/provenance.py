@@ -18,20 +18,24 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-def code_version(repo: Path = REPO) -> str:
-    """solarev's package version and, in a git checkout, `git describe` (commit, '-dirty' if edited)."""
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, timeout=10
+    ).stdout.strip()
+
+
+def code_version(repo: Path = REPO, outside: Iterable[Path] = ()) -> str:
+    """solarev's package version and, in a git checkout, `git describe` (the commit, '-dirty' if a tracked
+    file is edited). Files under `outside` do not count: a publication's own folder, whose committed files
+    Snakemake removes before the job that rewrites them runs."""
     version = f"solarev {solarev.__version__}"
+    excluded = [f":(exclude){Path(path).resolve()}" for path in outside]
     try:
-        described = subprocess.run(
-            ["git", "-C", str(repo), "describe", "--always", "--dirty", "--tags"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
+        commit = git(repo, "describe", "--always", "--tags")
+        edited = git(repo, "status", "--porcelain", "--untracked-files=no", "--", ".", *excluded)
     except (OSError, subprocess.SubprocessError):
         return version
-    return f"{version}, git {described}"
+    return f"{version}, git {commit}{'-dirty' if edited else ''}"
 
 
 def config_file_names(paths: Iterable[str | Path], repo: Path = REPO) -> list[str]:
