@@ -47,8 +47,9 @@ def mpc_policy(
         if env.step_index == env.window.n_steps - 1:
             seconds = np.array(solves.seconds)
             log.info(
-                "%s week %d: %d solves, median %.3f s, p95 %.3f s, %.1f s in all",
+                "%s %s %d: %d solves, median %.3f s, p95 %.3f s, %.1f s in all",
                 name,
+                env.window.period,
                 env.window.label,
                 len(seconds),
                 np.median(seconds),
