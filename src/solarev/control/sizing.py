@@ -227,6 +227,16 @@ def sizing_table(points: Sequence[Mapping[str, float]]) -> pd.DataFrame:
     )
 
 
+def dispatch_bounds(table: pd.DataFrame, optimum: Mapping[str, Any]) -> tuple[float, float]:
+    """The joint LP's battery's annual net benefit, USD per year: under rule_based dispatch (the lower bound)
+    and under the LP's (perfect foresight, the upper), from the sweep (sizing_table) and the optimum
+    (resources/bess_optimal.json)."""
+    no_battery = table.loc[table["capacity_kwh"] == 0, "annual_operating_usd"].iloc[0]
+    upper = no_battery - optimum["annual_operating"] - optimum["annual_capital"]
+    lower = optimum["rule_based_annual_saving"] - optimum["annual_capital"]
+    return float(lower), float(upper)
+
+
 def sizing_figure(
     table: pd.DataFrame, optimum: Mapping[str, Any], rule_capacity_kwh: float, site_name: str
 ) -> Figure:
@@ -243,9 +253,7 @@ def sizing_figure(
     money.plot(capacity, table["annual_capital_usd"] / 1000, marker="o", label="annualised capital + O&M")
     money.plot(capacity, table["net_benefit_usd"] / 1000, marker="o", color="black", label="net benefit")
     money.axhline(0, color="grey", linewidth=0.8)
-    no_battery = table.loc[capacity == 0, "annual_operating_usd"].iloc[0]
-    upper = (no_battery - optimum["annual_operating"] - optimum["annual_capital"]) / 1000
-    lower = (optimum["rule_based_annual_saving"] - optimum["annual_capital"]) / 1000
+    lower, upper = (usd / 1000 for usd in dispatch_bounds(table, optimum))
     money.vlines(best_kwh, lower, upper, color="tab:red", linewidth=4, alpha=0.3)
     money.plot(
         best_kwh,

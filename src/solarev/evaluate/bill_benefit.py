@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from solarev.control.sizing import WEEKS_PER_YEAR, capital_cost
+from solarev.control.sizing import WEEKS_PER_YEAR, capital_cost, dispatch_bounds
 from solarev.env.episodes import DAYS_PER_WEEK
 from solarev.evaluate.annual_bill import SAVING, annual_rows, days_covered
 
@@ -53,15 +53,14 @@ def battery_benefit(
     scale = SIZING_YEAR_DAYS / days_covered(table)
     annual_capital = battery_annual_capital(capital, battery["capacity_kwh"], battery["power_kw"])
     savings = annual_rows(table)[SAVING] * scale
-    no_battery = float(sizing.loc[sizing["capacity_kwh"] == 0, "annual_operating_usd"].iloc[0])
-    sizing_capital = float(optimal["annual_capital"])
+    lower, upper = dispatch_bounds(sizing, optimal)
     return BatteryBenefit(
         capacity_kwh=float(battery["capacity_kwh"]),
         power_kw=float(battery["power_kw"]),
         annual_capital_usd=annual_capital,
         net_benefit_usd={str(name): float(saving - annual_capital) for name, saving in savings.items()},
-        lp_upper_usd=no_battery - float(optimal["annual_operating"]) - sizing_capital,
-        rule_based_lower_usd=float(optimal["rule_based_annual_saving"]) - sizing_capital,
+        lp_upper_usd=upper,
+        rule_based_lower_usd=lower,
         sizing_weeks=len(optimal["weeks"]),
         scale=scale,
     )
